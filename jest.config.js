@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+    testEnvironment: 'node',
+    roots: ['<rootDir>/test'],
+    testMatch: ['**/*.test.ts'],
+    transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+    globalSetup: '<rootDir>/test/support/globalSetup.ts',
+    globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    testTimeout: 60000,
+    // Integration files share one Azurite and start their own simulator; two workers fit the 2-core machines.
+    maxWorkers: 2,
+};

@@ -1,0 +1,77 @@
+import type { BcAdmin, BcEnvironment, BcSession, DeleteSessionOutcome, EnvironmentRef } from '../../core/ports/businessCentral';
+import { encodePathSegment } from '../http/encodePathSegment';
+import type { ServiceHttpClient } from '../http/serviceHttpClient';
+import { collectionItems, field, stringField } from './fields';
+import { listAllPages } from './paging';
+import { normaliseLogOnDate } from './logOnDate';
+
+export interface BcAdminClientOptions {
+    /** e.g. `https://api.businesscentral.dynamics.com` */
+    endpoint: string;
+    apiVersion: string;
+}
+
+/** The Business Central Admin Center API: environments and sessions. It cannot filter sessions by user. */
+export class BcAdminClient implements BcAdmin {
+    constructor(
+        private readonly http: ServiceHttpClient,
+        private readonly options: BcAdminClientOptions,
+    ) {}
+
+    async listEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
+        const items = await listAllPages(this.http, `${this.applicationUrl(applicationFamily)}/environments`, this.options.endpoint);
+        return items.map(toEnvironment).filter((env): env is BcEnvironment => env !== undefined);
+    }
+
+    async getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined> {
+        const response = await this.http.send('GET', this.environmentUrl(environment));
+        if (response.status === 404) return undefined;
+        if (response.status !== 200) throw this.http.errorOf(response);
+        // The docs show get-one both bare and wrapped in `value` (platform-facts §2).
+        return collectionItems(response.body).map(toEnvironment)[0];
+    }
+
+    async listSessions(environment: EnvironmentRef): Promise<BcSession[]> {
+        const items = await listAllPages(this.http, `${this.environmentUrl(environment)}/sessions`, this.options.endpoint);
+        return items.map(toSession).filter((session): session is BcSession => session !== undefined);
+    }
+
+    /** 2xx = cancelled; 404 = already gone (the DELETE status is undocumented, platform-facts §2). */
+    async deleteSession(environment: EnvironmentRef, sessionId: number): Promise<DeleteSessionOutcome> {
+        const response = await this.http.send('DELETE', `${this.environmentUrl(environment)}/sessions/${encodePathSegment(String(sessionId))}`);
+        if (response.status >= 200 && response.status < 300) return 'cancelled';
+        if (response.status === 404) return 'already-gone';
+        throw this.http.errorOf(response);
+    }
+
+    private applicationUrl(applicationFamily: string): string {
+        return `${this.options.endpoint}/admin/${encodePathSegment(this.options.apiVersion)}/applications/${encodePathSegment(applicationFamily)}`;
+    }
+
+    private environmentUrl(environment: EnvironmentRef): string {
+        return `${this.applicationUrl(environment.applicationFamily)}/environments/${encodePathSegment(environment.name)}`;
+    }
+}
+
+function toEnvironment(item: unknown): BcEnvironment | undefined {
+    const name = stringField(item, 'name');
+    const applicationFamily = stringField(item, 'applicationFamily') ?? 'BusinessCentral';
+    if (!name) return undefined;
+    const type = stringField(item, 'type');
+    return { name, applicationFamily, status: stringField(item, 'status') ?? 'Unknown', ...(type && { type }) };
+}
+
+function toSession(item: unknown): BcSession | undefined {
+    const rawId = field(item, 'sessionId');
+    const sessionId = typeof rawId === 'number' ? rawId : Number(rawId);
+    const userId = stringField(item, 'userId');
+    if (!Number.isInteger(sessionId) || userId === undefined) return undefined;
+    const clientType = stringField(item, 'clientType');
+    const logOnDate = stringField(item, 'logOnDate');
+    return {
+        sessionId,
+        userId,
+        ...(clientType && { clientType }),
+        ...(logOnDate && { logOnDate: normaliseLogOnDate(logOnDate) }),
+    };
+}

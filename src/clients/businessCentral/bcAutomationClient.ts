@@ -1,0 +1,91 @@
+import { ServiceError } from '../../core/errors';
+import type { BcAutomation, BcUser, BcUserState } from '../../core/ports/businessCentral';
+import { GUID_PATTERN } from '../../core/request/signOutRequest';
+import { encodePathSegment } from '../http/encodePathSegment';
+import type { ServiceHttpClient } from '../http/serviceHttpClient';
+import { collectionItems, stringField } from './fields';
+import { listAllPages } from './paging';
+
+const AUTOMATION_PATH = 'api/microsoft/automation/v2.0';
+
+/**
+ * The Business Central Automation API, for users. Users belong to the environment, so any company reaches them
+ * (platform-facts §3, inferred); the first company found is used and remembered per environment.
+ */
+export class BcAutomationClient implements BcAutomation {
+    private readonly companyIds = new Map<string, Promise<string>>();
+
+    constructor(
+        private readonly http: ServiceHttpClient,
+        private readonly options: { endpoint: string },
+    ) {}
+
+    async listUsers(environment: string): Promise<BcUser[]> {
+        const items = await listAllPages(this.http, `${await this.companyUrl(environment)}/users`, this.options.endpoint);
+        return items.map(toUser).filter((user): user is BcUser => user !== undefined);
+    }
+
+    async getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined> {
+        const response = await this.http.send('GET', this.userUrl(await this.companyUrl(environment), userSecurityId));
+        if (response.status === 404) return undefined;
+        if (response.status !== 200) throw this.http.errorOf(response);
+        return toUser(response.body);
+    }
+
+    /** PATCH needs `If-Match`; a stale etag is 412 by OData convention, 409 `Request_EntityChanged` from BC. */
+    async setUserState(environment: string, user: BcUser, state: BcUserState): Promise<BcUser> {
+        const url = this.userUrl(await this.companyUrl(environment), user.userSecurityId);
+        const response = await this.http.send('PATCH', url, { body: { state }, headers: { 'if-match': user.etag ?? '*' } });
+        if (response.status === 409 || response.status === 412)
+            throw new ServiceError('bc-automation', response.status, 'etag-mismatch', 'The BC user changed since it was read');
+        if (response.status < 200 || response.status >= 300) throw this.http.errorOf(response);
+        return toUser(response.body) ?? { ...user, state };
+    }
+
+    private userUrl(companyUrl: string, userSecurityId: string): string {
+        if (!GUID_PATTERN.test(userSecurityId))
+            throw new ServiceError('bc-automation', undefined, 'invalid-user-id', 'A BC user security id was not a GUID');
+        return `${companyUrl}/users(${userSecurityId})`;
+    }
+
+    private async companyUrl(environment: string): Promise<string> {
+        let companyId = this.companyIds.get(environment);
+        if (!companyId) {
+            companyId = this.firstCompanyId(environment);
+            this.companyIds.set(environment, companyId);
+            companyId.catch(() => this.companyIds.delete(environment));
+        }
+        return `${this.environmentUrl(environment)}/companies(${await companyId})`;
+    }
+
+    private environmentUrl(environment: string): string {
+        return `${this.options.endpoint}/v2.0/${encodePathSegment(environment)}/${AUTOMATION_PATH}`;
+    }
+
+    /** The docs' example for the companies collection shows one bare object: accept it as well as `value`. */
+    private async firstCompanyId(environment: string): Promise<string> {
+        const response = await this.http.sendOk('GET', `${this.environmentUrl(environment)}/companies`);
+        const id = collectionItems(response.body)
+            .map((company) => stringField(company, 'id'))
+            .find((candidate): candidate is string => candidate !== undefined && GUID_PATTERN.test(candidate));
+        if (!id) throw new ServiceError('bc-automation', response.status, 'no-company', `Environment ${environment} has no company`);
+        return id;
+    }
+}
+
+function toUser(item: unknown): BcUser | undefined {
+    const userSecurityId = stringField(item, 'userSecurityId');
+    const userName = stringField(item, 'userName');
+    if (!userSecurityId || !userName) return undefined;
+    const displayName = stringField(item, 'displayName');
+    const contactEmail = stringField(item, 'contactEmail');
+    const etag = stringField(item, '@odata.etag');
+    return {
+        userSecurityId,
+        userName,
+        state: stringField(item, 'state') ?? 'Enabled',
+        ...(displayName && { displayName }),
+        ...(contactEmail && { contactEmail }),
+        ...(etag && { etag }),
+    };
+}

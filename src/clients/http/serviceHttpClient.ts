@@ -1,0 +1,109 @@
+import type { TokenCredential } from '@azure/identity';
+import { ServiceError, TransientServiceError, type ServiceName } from '../../core/errors';
+import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
+import { acquireToken } from '../identity/acquireToken';
+import { sleep as realSleep, type Sleep } from './sleep';
+
+export interface ServiceHttpClientOptions {
+    service: ServiceName;
+    credential: TokenCredential;
+    scope: string;
+    timeoutInMs: number;
+    retry: RetryOptions;
+    /** Epoch ms after which no retry starts: the request's deadline. */
+    deadlineAt?: number;
+    /** Reads the service's error code from an error body; each API has its own shape. */
+    errorCodeOf: (body: unknown) => string | undefined;
+    sleep?: Sleep;
+}
+
+export interface ServiceResponse {
+    status: number;
+    headers: Headers;
+    body: unknown;
+}
+
+export interface SendOptions {
+    body?: unknown;
+    headers?: Record<string, string>;
+}
+
+/**
+ * Authenticated JSON calls with the one retry policy. Answers every response below 500 except 429 to the caller
+ * (a 404 can be an answer); throws `TransientServiceError` when throttling or failures outlast the retries.
+ */
+export class ServiceHttpClient {
+    private readonly sleep: Sleep;
+
+    constructor(private readonly options: ServiceHttpClientOptions) {
+        this.sleep = options.sleep ?? realSleep;
+    }
+
+    get service(): ServiceName {
+        return this.options.service;
+    }
+
+    async send(method: string, url: string, options: SendOptions = {}): Promise<ServiceResponse> {
+        for (let attempt = 1; ; attempt++) {
+            const outcome = await this.attempt(method, url, options);
+            if (!(outcome instanceof TransientServiceError)) return outcome;
+            const timeLeft = (this.options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
+            const decision = decideRetry(attempt, outcome.retryAfterInMs, this.options.retry, timeLeft);
+            if (!decision.retry) throw outcome;
+            await this.sleep(decision.delayInMs);
+        }
+    }
+
+    /** Like `send`, but a status outside 2xx becomes a `ServiceError` carrying the service's code. */
+    async sendOk(method: string, url: string, options: SendOptions = {}): Promise<ServiceResponse> {
+        const response = await this.send(method, url, options);
+        if (response.status >= 200 && response.status < 300) return response;
+        throw this.errorOf(response);
+    }
+
+    errorOf(response: ServiceResponse): ServiceError {
+        const code = this.options.errorCodeOf(response.body) ?? `http-${response.status}`;
+        return new ServiceError(this.options.service, response.status, code, `${this.options.service} answered ${response.status} ${code}`);
+    }
+
+    private async attempt(method: string, url: string, options: SendOptions): Promise<ServiceResponse | TransientServiceError> {
+        const token = await acquireToken(this.options.credential, this.options.scope);
+        const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, ...options.headers };
+        if (options.body !== undefined) headers['content-type'] = 'application/json';
+        let response: Response;
+        try {
+            response = await fetch(url, {
+                method,
+                headers,
+                ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+                signal: AbortSignal.timeout(this.options.timeoutInMs),
+            });
+        } catch (error) {
+            const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+            const code = timedOut ? 'timeout' : 'connection-failed';
+            return new TransientServiceError(this.options.service, undefined, code, `${this.options.service} call failed: ${code}`, undefined);
+        }
+        const body = await readBody(response);
+        if (isRetryableStatus(response.status)) {
+            const code = this.options.errorCodeOf(body) ?? `http-${response.status}`;
+            return new TransientServiceError(
+                this.options.service,
+                response.status,
+                code,
+                `${this.options.service} answered ${response.status} ${code}`,
+                parseRetryAfter(response.headers.get('retry-after')),
+            );
+        }
+        return { status: response.status, headers: response.headers, body };
+    }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+    const text = await response.text().catch(() => '');
+    if (!text) return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}

@@ -1,0 +1,84 @@
+import type { TokenCredential } from '@azure/identity';
+import { TableAuditStore } from '../clients/audit/tableAuditStore';
+import { CallbackSender } from '../clients/callback/callbackSender';
+import { createCredential } from '../clients/identity/createCredential';
+import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
+import { appConfig, type AppConfig } from '../config';
+import { DEFAULT_RETRY } from '../core/retryPolicy';
+import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
+import { tenantServicesFactory } from './tenantServices';
+
+/** Matches `extensions.queues.maxDequeueCount` in host.json (a test keeps them equal). */
+export const HOST_MAX_DEQUEUE_COUNT = 5;
+/** A little over host.json's `functionTimeout` (10 minutes): a live worker is never overtaken. */
+export const REQUEST_LEASE_IN_MS = 11 * 60_000;
+
+export function serviceSettings(config: AppConfig): ServiceSettings {
+    return {
+        policy: {
+            maxUsers: config.maxUsersPerRequest,
+            defaultTenantId: config.identity.tenantId,
+            allowedTenantIds: config.allowedTenantIds,
+            callbackHosts: config.callbackHosts,
+        },
+        engine: {
+            protectedUsers: config.protectedUsers,
+            protectedGroupIds: config.protectedGroupIds,
+            serviceIdentityIds: [config.serviceObjectId, config.identity.clientId].filter((id): id is string => !!id),
+            accessTokenWindowMinutes: config.accessTokenWindowMinutes,
+            bcConcurrency: config.bcConcurrency,
+        },
+        leaseInMs: REQUEST_LEASE_IN_MS,
+        requestDeadlineInMs: config.requestDeadlineInMs,
+        previewDeadlineInMs: config.previewDeadlineInMs,
+        retentionDays: config.retentionDays,
+        maxDequeueCount: HOST_MAX_DEQUEUE_COUNT,
+        queueName: config.queueName,
+    };
+}
+
+/** Storage through a managed identity: the storage identity's own client id when set, else the app's credential. */
+function storageCredential(config: AppConfig, clientId: string | undefined): TokenCredential {
+    return createCredential(clientId ? { ...config.identity, mode: 'managed-identity', clientId } : config.identity);
+}
+
+/** Wires the real adapters for a configuration. Tests and the CLI call it with their own configuration. */
+export async function createServiceDependencies(config: AppConfig, overrides: Partial<ServiceDependencies> = {}): Promise<ServiceDependencies> {
+    const storage = config.storage;
+    const [audit, queue] = await Promise.all([
+        overrides.audit ??
+            TableAuditStore.create({
+                connection:
+                    storage.kind === 'connection-string'
+                        ? { connectionString: storage.connectionString }
+                        : { tableServiceUri: storage.tableServiceUri, credential: storageCredential(config, storage.clientId) },
+                tablePrefix: config.auditTablePrefix,
+            }),
+        overrides.queue ??
+            StorageRequestQueue.create(
+                storage.kind === 'connection-string'
+                    ? { connectionString: storage.connectionString }
+                    : { queueServiceUri: storage.queueServiceUri, credential: storageCredential(config, storage.clientId) },
+                config.queueName,
+            ),
+    ]);
+    return {
+        audit,
+        queue,
+        callbacks: overrides.callbacks ?? new CallbackSender({ allowedHosts: config.callbackHosts, timeoutInMs: config.httpTimeoutInMs, retry: DEFAULT_RETRY }),
+        tenantServices: overrides.tenantServices ?? tenantServicesFactory(config),
+        settings: overrides.settings ?? serviceSettings(config),
+        ...(overrides.now && { now: overrides.now }),
+    };
+}
+
+let shared: Promise<ServiceDependencies> | undefined;
+
+/** The process's dependencies, created on first use from the process configuration; a failed start is retried. */
+export function sharedServiceDependencies(): Promise<ServiceDependencies> {
+    shared ??= createServiceDependencies(appConfig()).catch((error: unknown) => {
+        shared = undefined;
+        throw error;
+    });
+    return shared;
+}

@@ -1,0 +1,50 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { AppConfig } from '../config';
+import { BcAdminClient } from '../clients/businessCentral/bcAdminClient';
+import { BcAutomationClient } from '../clients/businessCentral/bcAutomationClient';
+import { adminErrorCode, odataErrorCode } from '../clients/businessCentral/errorCodes';
+import { createGraphClient } from '../clients/graph/createGraphClient';
+import { GraphDirectoryClient } from '../clients/graph/graphDirectoryClient';
+import { ServiceHttpClient } from '../clients/http/serviceHttpClient';
+import { sleep } from '../clients/http/sleep';
+import { createCredential, scopeFor } from '../clients/identity/createCredential';
+import { DEFAULT_RETRY } from '../core/retryPolicy';
+import type { TenantServices } from '../core/service/serviceDependencies';
+
+/**
+ * Builds the remote systems of a tenant. Credentials and Graph clients are kept per tenant (they cache tokens);
+ * the adapters are cheap and made per call so each carries its request's deadline.
+ */
+export function tenantServicesFactory(config: AppConfig): (tenantId: string, deadlineAt: number) => TenantServices {
+    const perTenant = new Map<string, { credential: TokenCredential; graph: Client }>();
+    return (tenantId, deadlineAt) => {
+        let tenant = perTenant.get(tenantId);
+        if (!tenant) {
+            const credential = createCredential(config.identity, tenantId);
+            tenant = { credential, graph: createGraphClient(credential, config.graphEndpoint) };
+            perTenant.set(tenantId, tenant);
+        }
+        const bcHttp = (service: 'bc-admin' | 'bc-automation') =>
+            new ServiceHttpClient({
+                service,
+                credential: tenant.credential,
+                scope: scopeFor(config.bcEndpoint),
+                timeoutInMs: config.httpTimeoutInMs,
+                retry: DEFAULT_RETRY,
+                deadlineAt,
+                errorCodeOf: service === 'bc-admin' ? adminErrorCode : odataErrorCode,
+            });
+        return {
+            directory: new GraphDirectoryClient(tenant.graph, {
+                batchesInFlight: config.graphBatchesInFlight,
+                timeoutInMs: config.httpTimeoutInMs,
+                retry: DEFAULT_RETRY,
+                deadlineAt,
+                sleep,
+            }),
+            bcAdmin: new BcAdminClient(bcHttp('bc-admin'), { endpoint: config.bcEndpoint, apiVersion: config.bcAdminApiVersion }),
+            bcAutomation: new BcAutomationClient(bcHttp('bc-automation'), { endpoint: config.bcEndpoint }),
+        };
+    };
+}

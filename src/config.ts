@@ -1,0 +1,205 @@
+import { ConfigurationError } from './core/errors';
+import { GUID_PATTERN, UPN_PATTERN } from './core/request/signOutRequest';
+import { SETTINGS, type SettingName } from './settings';
+
+export type StorageConfig =
+    | { kind: 'connection-string'; connectionString: string }
+    | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export type AuthMode = 'auto' | 'managed-identity' | 'client-secret' | 'client-certificate' | 'developer';
+
+export interface AppConfig {
+    storage: StorageConfig;
+    identity: {
+        tenantId: string;
+        clientId?: string;
+        clientSecret?: string;
+        certificatePath?: string;
+        authorityHost: string;
+        mode: AuthMode;
+    };
+    graphEndpoint: string;
+    bcEndpoint: string;
+    bcAdminApiVersion: string;
+    queueName: string;
+    auditTablePrefix: string;
+    protectedUsers: string[];
+    protectedGroupIds: string[];
+    serviceObjectId?: string;
+    allowedTenantIds: string[];
+    allowedCallerIds: string[];
+    callbackHosts: string[];
+    maxUsersPerRequest: number;
+    sweepSchedule: string;
+    accessTokenWindowMinutes: number;
+    bcConcurrency: number;
+    graphBatchesInFlight: number;
+    httpTimeoutInMs: number;
+    requestDeadlineInMs: number;
+    previewDeadlineInMs: number;
+    retentionDays: number;
+}
+
+type Environment = Record<string, string | undefined>;
+
+const AUTH_MODES: readonly AuthMode[] = ['auto', 'managed-identity', 'client-secret', 'client-certificate', 'developer'];
+
+class SettingsReader {
+    constructor(private readonly env: Environment) {}
+
+    raw(name: SettingName): string | undefined {
+        const value = this.env[name]?.trim();
+        if (value) return value;
+        const definition = SETTINGS.find((setting) => setting.name === name);
+        return definition && 'defaultValue' in definition ? definition.defaultValue : undefined;
+    }
+
+    required(name: SettingName): string {
+        const value = this.raw(name);
+        if (!value) throw new ConfigurationError(name, 'is required');
+        return value;
+    }
+
+    optional(name: SettingName): string | undefined {
+        return this.raw(name) || undefined;
+    }
+
+    guid(name: SettingName): string {
+        const value = this.required(name);
+        if (!GUID_PATTERN.test(value)) throw new ConfigurationError(name, 'must be a GUID');
+        return value.toLowerCase();
+    }
+
+    /** An https base URL without a trailing slash; http only for loopback (the offline simulator). */
+    endpoint(name: SettingName): string {
+        const value = this.required(name);
+        let url: URL;
+        try {
+            url = new URL(value);
+        } catch {
+            throw new ConfigurationError(name, `must be an absolute URL, got "${value}"`);
+        }
+        if (url.protocol !== 'https:') throw new ConfigurationError(name, 'must use https');
+        if (url.search || url.hash) throw new ConfigurationError(name, 'must not have a query or fragment');
+        return url.toString().replace(/\/+$/, '');
+    }
+
+    integer(name: SettingName, min: number, max: number): number {
+        const value = this.required(name);
+        const parsed = Number(value);
+        if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+            throw new ConfigurationError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
+        return parsed;
+    }
+
+    list(name: SettingName, check?: (item: string) => string | undefined): string[] {
+        const items = (this.raw(name) ?? '')
+            .split(/[,;\s]+/)
+            .map((item) => item.trim())
+            .filter(Boolean);
+        for (const item of items) {
+            const problem = check?.(item);
+            if (problem) throw new ConfigurationError(name, `"${item}" ${problem}`);
+        }
+        return items;
+    }
+}
+
+const mustBeGuid = (item: string) => (GUID_PATTERN.test(item) ? undefined : 'is not a GUID');
+const mustBeUserReference = (item: string) =>
+    GUID_PATTERN.test(item) || UPN_PATTERN.test(item) ? undefined : 'is neither a UPN nor an object id';
+const mustBeHostPattern = (item: string) =>
+    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(item)
+        ? undefined
+        : 'is not a host name (e.g. prod-01.westeurope.logic.azure.com or *.service-now.com)';
+
+function readStorage(settings: SettingsReader): StorageConfig {
+    const connectionString = settings.optional('AzureWebJobsStorage');
+    if (connectionString) return { kind: 'connection-string', connectionString };
+    const queueServiceUri = settings.optional('AzureWebJobsStorage__queueServiceUri');
+    const tableServiceUri = settings.optional('AzureWebJobsStorage__tableServiceUri');
+    if (!queueServiceUri || !tableServiceUri)
+        throw new ConfigurationError(
+            'AzureWebJobsStorage',
+            'is required (or AzureWebJobsStorage__queueServiceUri and AzureWebJobsStorage__tableServiceUri for a managed identity)',
+        );
+    const clientId = settings.optional('AzureWebJobsStorage__clientId');
+    return { kind: 'identity', queueServiceUri, tableServiceUri, ...(clientId && { clientId }) };
+}
+
+/** Reads and validates every setting; the error names the first setting that is wrong. */
+export function readConfig(env: Environment = process.env): AppConfig {
+    const settings = new SettingsReader(env);
+    const tenantId = settings.guid('AZURE_TENANT_ID');
+    const mode = settings.required('AUTH_MODE') as AuthMode;
+    if (!AUTH_MODES.includes(mode)) throw new ConfigurationError('AUTH_MODE', `must be one of ${AUTH_MODES.join(', ')}`);
+    const clientId = settings.optional('AZURE_CLIENT_ID');
+    if (clientId && !GUID_PATTERN.test(clientId)) throw new ConfigurationError('AZURE_CLIENT_ID', 'must be a GUID');
+    const clientSecret = settings.optional('AZURE_CLIENT_SECRET');
+    const certificatePath = settings.optional('AZURE_CLIENT_CERTIFICATE_PATH');
+    if ((mode === 'client-secret' || mode === 'client-certificate') && !clientId)
+        throw new ConfigurationError('AZURE_CLIENT_ID', `is required when AUTH_MODE is ${mode}`);
+    if (mode === 'client-secret' && !clientSecret)
+        throw new ConfigurationError('AZURE_CLIENT_SECRET', 'is required when AUTH_MODE is client-secret');
+    if (mode === 'client-certificate' && !certificatePath)
+        throw new ConfigurationError('AZURE_CLIENT_CERTIFICATE_PATH', 'is required when AUTH_MODE is client-certificate');
+    if (mode === 'auto' && (clientSecret || certificatePath) && !clientId)
+        throw new ConfigurationError('AZURE_CLIENT_ID', 'is required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
+
+    const serviceObjectId = settings.optional('SERVICE_OBJECT_ID');
+    if (serviceObjectId && !GUID_PATTERN.test(serviceObjectId))
+        throw new ConfigurationError('SERVICE_OBJECT_ID', 'must be a GUID');
+    const queueName = settings.required('SIGNOUT_QUEUE_NAME');
+    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/.test(queueName))
+        throw new ConfigurationError('SIGNOUT_QUEUE_NAME', 'must be 3-57 lower-case letters, digits and single hyphens');
+    const auditTablePrefix = settings.required('AUDIT_TABLE_PREFIX');
+    if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(auditTablePrefix))
+        throw new ConfigurationError('AUDIT_TABLE_PREFIX', 'must be 1-40 letters and digits, starting with a letter');
+    const sweepSchedule = settings.required('SWEEP_SCHEDULE');
+    if (sweepSchedule.split(/\s+/).length !== 6)
+        throw new ConfigurationError('SWEEP_SCHEDULE', 'must be a six-field NCRONTAB expression, e.g. "0 */5 * * * *"');
+    const bcAdminApiVersion = settings.required('BC_ADMIN_API_VERSION');
+    if (!/^v\d+\.\d+$/.test(bcAdminApiVersion))
+        throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
+    const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
+
+    return {
+        storage: readStorage(settings),
+        identity: {
+            tenantId,
+            mode,
+            authorityHost: settings.endpoint('AZURE_AUTHORITY_HOST'),
+            ...(clientId && { clientId }),
+            ...(clientSecret && { clientSecret }),
+            ...(certificatePath && { certificatePath }),
+        },
+        graphEndpoint: settings.endpoint('GRAPH_ENDPOINT'),
+        bcEndpoint: settings.endpoint('BC_ADMIN_ENDPOINT'),
+        bcAdminApiVersion,
+        queueName,
+        auditTablePrefix,
+        protectedUsers: settings.list('PROTECTED_USERS', mustBeUserReference),
+        protectedGroupIds: settings.list('PROTECTED_GROUP_IDS', mustBeGuid),
+        ...(serviceObjectId && { serviceObjectId }),
+        allowedTenantIds: allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId],
+        allowedCallerIds: settings.list('ALLOWED_CALLER_IDS'),
+        callbackHosts: settings.list('CALLBACK_ALLOWED_HOSTS', mustBeHostPattern),
+        maxUsersPerRequest: settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000),
+        sweepSchedule,
+        accessTokenWindowMinutes: settings.integer('ACCESS_TOKEN_WINDOW_MINUTES', 0, 1_440),
+        bcConcurrency: settings.integer('BC_CONCURRENCY', 1, 5),
+        graphBatchesInFlight: settings.integer('GRAPH_BATCHES_IN_FLIGHT', 1, 16),
+        httpTimeoutInMs: settings.integer('HTTP_TIMEOUT_MS', 1_000, 300_000),
+        requestDeadlineInMs: settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000),
+        previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
+        retentionDays: settings.integer('RETENTION_DAYS', 1, 3_650),
+    };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's configuration, read once. */
+export function appConfig(): AppConfig {
+    cached ??= readConfig();
+    return cached;
+}

@@ -1,0 +1,69 @@
+import { mapWithConcurrency } from '../concurrency';
+import { AuthenticationFailedError, ServiceError } from '../errors';
+import type { BcAdmin, BcAutomation, BcSession, BcUser, EnvironmentRef } from '../ports/businessCentral';
+
+/** One environment as a pass sees it: its sessions listed once for all users of the request. */
+export interface EnvironmentView {
+    ref: EnvironmentRef;
+    state: 'active' | 'inactive' | 'not-found' | 'failed';
+    /** The service's status for inactive environments (`Upgrading`, `SoftDeleted`, ...). */
+    serviceStatus?: string;
+    error?: ServiceError;
+    sessions: BcSession[];
+    /** Users from the Automation API, or the error that made it unavailable (then matching falls back to heuristics). */
+    bcUsers: BcUser[] | ServiceError | undefined;
+}
+
+export interface DiscoveryOptions {
+    environments: 'all' | readonly string[];
+    applicationFamily: string;
+    needBcUsers: boolean;
+    concurrency: number;
+}
+
+const ACTIVE = 'active';
+
+/**
+ * Lists environments once, then each active environment's sessions (and BC users) once. A named environment that
+ * does not exist fails alone with `environment-not-found`; the others go on.
+ */
+export async function discoverEnvironments(bcAdmin: BcAdmin, bcAutomation: BcAutomation, options: DiscoveryOptions): Promise<EnvironmentView[]> {
+    const family = options.applicationFamily;
+    let listed;
+    try {
+        listed = await bcAdmin.listEnvironments(family);
+    } catch (error) {
+        const failure = asServiceError(error);
+        const names = options.environments === 'all' ? ['*'] : options.environments;
+        return names.map((name) => ({ ref: { applicationFamily: family, name }, state: 'failed', error: failure, sessions: [], bcUsers: undefined }));
+    }
+    const wanted =
+        options.environments === 'all'
+            ? listed.map((env) => ({ name: env.name, found: env }))
+            : options.environments.map((name) => ({ name, found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()) }));
+    return mapWithConcurrency(wanted, options.concurrency, async ({ name, found }): Promise<EnvironmentView> => {
+        const ref = { applicationFamily: family, name: found?.name ?? name };
+        if (!found)
+            return {
+                ref,
+                state: 'not-found',
+                error: new ServiceError('bc-admin', 404, 'environment-not-found', `Environment ${name} does not exist`),
+                sessions: [],
+                bcUsers: undefined,
+            };
+        if (found.status.toLowerCase() !== ACTIVE) return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], bcUsers: undefined };
+        const [sessions, bcUsers] = await Promise.all([
+            bcAdmin.listSessions(ref).catch(asServiceError),
+            options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,
+        ]);
+        if (sessions instanceof ServiceError) return { ref, state: 'failed', error: sessions, sessions: [], bcUsers };
+        return { ref, state: 'active', sessions, bcUsers };
+    });
+}
+
+/** Anything thrown by an adapter becomes a ServiceError the result can report; programming errors still throw. */
+export function asServiceError(error: unknown): ServiceError {
+    if (error instanceof ServiceError) return error;
+    if (error instanceof AuthenticationFailedError) return new ServiceError('identity', 401, error.code, error.message);
+    throw error;
+}

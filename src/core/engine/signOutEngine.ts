@@ -1,0 +1,228 @@
+import { mapWithConcurrency } from '../concurrency';
+import type { HoldRecord, WatchRecord } from '../ports/auditStore';
+import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
+import type { Directory, DirectoryUser } from '../ports/directory';
+import type { SignOutRequest } from '../request/signOutRequest';
+import type { EnvironmentResult, OutcomeStatus, SignOutResult, SystemOutcome, UserResult } from '../result';
+import { applyInEnvironment, sessionsSystem, userSystem, type EnvironmentPassResult } from './bcActions';
+import { discoverEnvironments, type EnvironmentView } from './discoverEnvironments';
+import { applyEntraActions, ENTRA_BLOCK, ENTRA_REVOKE } from './entraActions';
+import { isGuest, type GuardPolicy } from './guard';
+import type { SessionIdentity } from './matching';
+import { outcome } from './outcome';
+import { requestStatusOf } from './requestStatus';
+import { residualRiskOf } from './residualRisk';
+import { resolveUsers, type ResolvedUser } from './resolveUsers';
+import type { StepJournal } from './stepJournal';
+
+export interface EngineDependencies {
+    directory: Directory;
+    bcAdmin: BcAdmin;
+    bcAutomation: BcAutomation;
+    journal: StepJournal;
+    saveWatch: (watch: WatchRecord) => Promise<void>;
+    saveHold: (hold: HoldRecord) => Promise<void>;
+    now?: () => Date;
+}
+
+export interface EngineSettings extends GuardPolicy {
+    accessTokenWindowMinutes: number;
+    bcConcurrency: number;
+}
+
+/**
+ * A forced sign-out, in order: resolve and guard every user, revoke (and block) in Entra, then per environment
+ * disable BC users and cancel and verify their sessions; hand the users to the sweep and say what remains.
+ * Environments and their sessions are listed while Entra is being resolved, once per environment for all users.
+ */
+export async function runSignOut(request: SignOutRequest, deps: EngineDependencies, settings: EngineSettings): Promise<SignOutResult> {
+    const now = deps.now ?? (() => new Date());
+    const startedAt = now().toISOString();
+    const actions = request.actions;
+    const needBc = actions.cancelBcSessions || actions.disableBcUser.kind !== 'off';
+
+    const [resolved, views] = await Promise.all([
+        resolveUsers(request.users, deps.directory, settings),
+        needBc
+            ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
+                  environments: request.environments,
+                  applicationFamily: request.applicationFamily,
+                  needBcUsers: true,
+                  concurrency: settings.bcConcurrency,
+              })
+            : Promise.resolve([]),
+    ]);
+    const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
+
+    const entraOutcomes = await applyEntraActions(eligible, request, { directory: deps.directory, journal: deps.journal, saveHold: deps.saveHold, now });
+    const revokedAny = [...entraOutcomes.values()].flat().some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');
+    const [passes, reread] = await Promise.all([
+        mapWithConcurrency(views, settings.bcConcurrency, (view) =>
+            applyInEnvironment(view, eligible, request, {
+                bcAdmin: deps.bcAdmin,
+                bcAutomation: deps.bcAutomation,
+                journal: deps.journal,
+                saveHold: deps.saveHold,
+                concurrency: settings.bcConcurrency,
+                now,
+            }),
+        ),
+        // When revocation took effect, as Entra records it; read while BC works, off the critical path.
+        revokedAny && !request.dryRun ? deps.directory.getUsers(eligible.map((user) => user.id)) : undefined,
+    ]);
+
+    const watchUntil =
+        !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0 && eligible.length > 0
+            ? new Date(Date.parse(startedAt) + request.watchMinutes * 60_000).toISOString()
+            : undefined;
+    if (watchUntil) await saveWatches(eligible, views, passes, request, watchUntil, deps.saveWatch);
+
+    const users = resolved.flatMap((entry) => userResult(entry, resolved, entraOutcomes, passes, views, request, now()));
+    const environments = views.map(environmentResult);
+    const revokedAt = latestRevocation(reread, entraOutcomes);
+    return {
+        requestId: request.requestId,
+        status: requestStatusOf(users),
+        dryRun: request.dryRun,
+        startedAt,
+        finishedAt: now().toISOString(),
+        users,
+        environments,
+        residualRisk: residualRiskOf({
+            users,
+            environments,
+            accessTokenWindowMinutes: settings.accessTokenWindowMinutes,
+            guests: eligible.filter(isGuest).map((user) => user.userPrincipalName),
+            dryRun: request.dryRun,
+            ...(revokedAt && { revokedAt }),
+            ...(watchUntil && { watchUntil }),
+        }),
+    };
+}
+
+async function saveWatches(
+    users: readonly DirectoryUser[],
+    views: readonly EnvironmentView[],
+    passes: readonly EnvironmentPassResult[],
+    request: SignOutRequest,
+    until: string,
+    saveWatch: EngineDependencies['saveWatch'],
+): Promise<void> {
+    const active = views.map((view, index) => ({ view, pass: passes[index] })).filter(({ view }) => view.state === 'active');
+    for (const user of users) {
+        const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
+        await saveWatch({
+            requestId: request.requestId,
+            tenantId: request.tenantId,
+            objectId: user.id,
+            userPrincipalName: user.userPrincipalName,
+            sessionUserNames: Object.fromEntries(identities.map(([name, identity]) => [name, identity?.names ?? []])),
+            heuristic: identities.some(([, identity]) => identity?.heuristic === true),
+            applicationFamily: request.applicationFamily,
+            environments: active.map(({ view }) => view.ref.name),
+            until,
+        });
+    }
+}
+
+/** The systems a request asked for, so a refused user shows what was not done. */
+function requestedSystems(request: SignOutRequest, views: readonly EnvironmentView[]): string[] {
+    const systems: string[] = [];
+    if (request.actions.revokeSessions) systems.push(ENTRA_REVOKE);
+    if (request.actions.blockSignIn.kind !== 'off') systems.push(ENTRA_BLOCK);
+    for (const view of views) {
+        if (request.actions.cancelBcSessions) systems.push(sessionsSystem(view.ref.name));
+        if (request.actions.disableBcUser.kind !== 'off') systems.push(userSystem(view.ref.name));
+    }
+    return systems;
+}
+
+function userResult(
+    entry: ResolvedUser,
+    all: readonly ResolvedUser[],
+    entraOutcomes: Map<string, SystemOutcome[]>,
+    passes: readonly EnvironmentPassResult[],
+    views: readonly EnvironmentView[],
+    request: SignOutRequest,
+    at: Date,
+): UserResult[] {
+    const refused = (status: OutcomeStatus, detail: string, extra: Partial<UserResult> = {}): UserResult[] => [
+        {
+            user: entry.reference,
+            outcome: status === 'protected' ? 'protected' : 'not-found',
+            detail,
+            ...extra,
+            systems: requestedSystems(request, views).map((system) => outcome(system, status, at)),
+        },
+    ];
+    switch (entry.kind) {
+        case 'duplicate':
+            return [];
+        case 'not-found':
+            return refused('not-found', 'no such user in Entra ID; nothing was done');
+        case 'failed':
+            return [
+                {
+                    user: entry.reference,
+                    outcome: 'failed',
+                    detail: `could not be resolved: ${entry.error.code}`,
+                    systems: [],
+                },
+            ];
+        case 'protected':
+            return refused('protected', `protected: ${entry.reason}; nothing was changed`, identityFields(entry.user));
+        case 'eligible': {
+            const user = entry.user;
+            const aliases = all.filter((other) => other.kind === 'duplicate' && other.of === entry.reference).map((other) => other.reference);
+            const bcUserNames = Object.fromEntries(
+                passes.flatMap((pass, index) => {
+                    const identity: SessionIdentity | undefined = pass.identities.get(user.id);
+                    const name = identity?.bcUser?.userName;
+                    return name ? [[views[index]!.ref.name, name]] : [];
+                }),
+            );
+            return [
+                {
+                    user: entry.reference,
+                    outcome: 'processed',
+                    ...identityFields(user),
+                    ...(Object.keys(bcUserNames).length > 0 && { bcUserNames }),
+                    ...(aliases.length > 0 && { detail: `also named as ${aliases.join(', ')}` }),
+                    systems: [...(entraOutcomes.get(user.id) ?? []), ...passes.flatMap((pass) => pass.outcomes.get(user.id) ?? [])],
+                },
+            ];
+        }
+    }
+}
+
+function identityFields(user: DirectoryUser): Partial<UserResult> {
+    return { objectId: user.id, userPrincipalName: user.userPrincipalName, ...(user.userType && { userType: user.userType }) };
+}
+
+function environmentResult(view: EnvironmentView): EnvironmentResult {
+    switch (view.state) {
+        case 'active':
+            return { name: view.ref.name, status: 'succeeded' };
+        case 'inactive':
+            return { name: view.ref.name, status: 'skipped', code: 'environment-not-active', detail: `status ${view.serviceStatus}` };
+        default:
+            return {
+                name: view.ref.name,
+                status: 'failed',
+                code: view.error?.code ?? 'environment-unavailable',
+                ...(view.error && { detail: view.error.message }),
+            };
+    }
+}
+
+function latestRevocation(
+    reread: Awaited<ReturnType<Directory['getUsers']>> | undefined,
+    entraOutcomes: Map<string, SystemOutcome[]>,
+): string | undefined {
+    const times: string[] = [];
+    for (const answer of reread?.values() ?? []) if (answer.ok && answer.value.signInSessionsValidFromDateTime) times.push(answer.value.signInSessionsValidFromDateTime);
+    if (times.length === 0)
+        for (const outcomes of entraOutcomes.values())
+            for (const o of outcomes) if (o.system === ENTRA_REVOKE && o.status === 'succeeded') times.push(o.at);
+    return times.sort().at(-1);
+}

@@ -1,0 +1,213 @@
+import type { FieldProblem } from '../errors';
+import type { SignOutRequest } from '../request/signOutRequest';
+import type { RequestState, SignOutResult } from '../result';
+
+/** Who called: recorded with every request. Never holds a token. */
+export interface Caller {
+    kind: 'app-service-auth' | 'function-key' | 'queue' | 'cli' | 'timer';
+    /** Principal id (object id / app id) or a descriptive id such as the queue name. */
+    id: string;
+    name?: string;
+}
+
+export type RequestSource = 'http' | 'queue' | 'cli';
+
+export interface RequestRecord {
+    requestId: string;
+    tenantId: string;
+    state: RequestState;
+    source: RequestSource;
+    caller: Caller;
+    /** Absent only for a rejected or dead-lettered message that could not be parsed. */
+    request?: SignOutRequest;
+    reason?: string;
+    ticketNumber?: string;
+    userCount: number;
+    createdAt: string;
+    updatedAt: string;
+    /** Attempts started by workers (queue dequeue count or CLI runs). */
+    attempts: number;
+    leaseOwner?: string;
+    leaseUntil?: string;
+    result?: SignOutResult;
+    problems?: FieldProblem[];
+    /** Why the state was last set without a result (`setState` detail, e.g. the dead-letter reason). */
+    stateDetail?: string;
+}
+
+export type NewRequestRecord = Omit<RequestRecord, 'updatedAt' | 'attempts' | 'leaseOwner' | 'leaseUntil' | 'result'>;
+
+export type ClaimOutcome = { claimed: true; record: RequestRecord } | { claimed: false; existing: RequestRecord };
+
+export type AttemptOutcome =
+    | { kind: 'acquired'; record: RequestRecord }
+    | { kind: 'final'; record: RequestRecord }
+    | { kind: 'busy'; record: RequestRecord }
+    | { kind: 'unknown' };
+
+/** One audit event as written by a caller; the store adds sequence, time and hashes. */
+export interface AuditEventInput {
+    /** e.g. `request-accepted`, `attempt-started`, `step-intent`, `step-outcome`, `reconnect-cancelled`, `hold-released`. */
+    type: string;
+    /** Resumability key of an engine step, e.g. `entra.revoke:<objectId>`. */
+    step?: string;
+    user?: string;
+    system?: string;
+    status?: string;
+    detail?: string;
+    data?: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditEventInput {
+    requestId: string;
+    sequence: number;
+    at: string;
+    /** SHA-256 over this event's canonical content and `previousHash`. */
+    hash: string;
+    previousHash: string;
+}
+
+/** Append-only, hash-chained events of one request. */
+export interface AuditTrail {
+    readonly requestId: string;
+    events(): readonly AuditEvent[];
+    append(events: readonly AuditEventInput[]): Promise<AuditEvent[]>;
+}
+
+export type VerifyReport =
+    | { ok: true; requestsChecked: number; eventsChecked: number }
+    | {
+          ok: false;
+          requestsChecked: number;
+          eventsChecked: number;
+          requestId: string;
+          sequence: number;
+          problem: string;
+      };
+
+export interface Page<T> {
+    items: T[];
+    continuationToken?: string;
+}
+
+export interface RequestSummary {
+    requestId: string;
+    state: RequestState;
+    source: RequestSource;
+    createdAt: string;
+    updatedAt: string;
+    reason?: string;
+    ticketNumber?: string;
+    userCount: number;
+    callerId: string;
+}
+
+export interface HistoryQuery {
+    from?: Date;
+    to?: Date;
+    continuationToken?: string;
+    pageSize?: number;
+}
+
+/** A user the sweep keeps watching: new sessions are cancelled until `until`. */
+export interface WatchRecord {
+    requestId: string;
+    tenantId: string;
+    objectId: string;
+    userPrincipalName: string;
+    /** Names a session `userId` may carry for this user, per environment (`*` = any environment). */
+    sessionUserNames: Record<string, string[]>;
+    /** True when names came from heuristics rather than the Automation API. */
+    heuristic: boolean;
+    applicationFamily: string;
+    environments: string[];
+    until: string;
+}
+
+export type HoldKind = 'entra-block' | 'bc-disable';
+
+/** A timed change this service made and must undo when `releaseAt` passes. */
+export interface HoldRecord {
+    requestId: string;
+    tenantId: string;
+    kind: HoldKind;
+    objectId: string;
+    userPrincipalName: string;
+    environment?: string;
+    bcUserSecurityId?: string;
+    /** The value before this service changed it, and the value it set. */
+    prior: string;
+    setTo: string;
+    changedAt: string;
+    releaseAt: string;
+}
+
+export interface PurgeReport {
+    requests: number;
+    events: number;
+    indexEntries: number;
+    complete: boolean;
+}
+
+export interface AuditStore {
+    /** Claims a request id once (`createEntity`; 409 = already known). */
+    claimRequest(record: NewRequestRecord): Promise<ClaimOutcome>;
+    getRequest(requestId: string): Promise<RequestRecord | undefined>;
+    /**
+     * Starts a worker attempt: takes the lease when the request is not final and the lease is free or expired
+     * (a request left `running` past its lease can be taken over).
+     */
+    startAttempt(requestId: string, owner: string, leaseInMs: number, now?: Date): Promise<AttemptOutcome>;
+    /** Gives the lease up without a result (the attempt stopped early), so the next delivery can start at once. */
+    releaseAttempt(requestId: string, owner: string): Promise<void>;
+    /** Writes the final result and state; releases the lease. */
+    finishRequest(requestId: string, owner: string, result: SignOutResult): Promise<RequestRecord>;
+    /** Sets a state without a result (e.g. `dead-lettered`), keeping everything else. */
+    setState(requestId: string, state: RequestRecord['state'], detail?: string): Promise<void>;
+
+    openTrail(requestId: string): Promise<AuditTrail>;
+    listEvents(requestId: string): Promise<AuditEvent[]>;
+    verifyTrail(requestId: string): Promise<VerifyReport>;
+    verifyRange(from: Date, to: Date): Promise<VerifyReport>;
+
+    /** Adds index entries so a user's history finds the request, by UPN and by object id. */
+    indexUser(requestId: string, userKeys: readonly string[], at: string): Promise<void>;
+    userHistory(userKey: string, query?: HistoryQuery): Promise<Page<RequestSummary>>;
+    listRecent(query?: HistoryQuery): Promise<Page<RequestSummary>>;
+    /** Requests created in the range and their events, one JSON object per line. */
+    exportRange(from: Date, to: Date): AsyncIterable<string>;
+    purgeOlderThan(cutoff: Date, options?: { maxEntities?: number }): Promise<PurgeReport>;
+
+    upsertWatch(watch: WatchRecord): Promise<void>;
+    listWatches(): Promise<WatchRecord[]>;
+    deleteWatch(requestId: string, objectId: string): Promise<void>;
+    upsertHold(hold: HoldRecord): Promise<void>;
+    listDueHolds(now: Date): Promise<HoldRecord[]>;
+    deleteHold(hold: Pick<HoldRecord, 'requestId' | 'kind' | 'objectId' | 'environment'>): Promise<void>;
+
+    /** A named lease (e.g. the sweep) so overlapping runs do not double-act. */
+    tryAcquireLease(name: string, owner: string, leaseInMs: number, now?: Date): Promise<boolean>;
+    releaseLease(name: string, owner: string): Promise<void>;
+}
+
+/** `finishRequest` / `setState` on a request id the store does not know. */
+export class RequestNotFoundError extends Error {
+    override readonly name = 'RequestNotFoundError';
+    readonly code = 'request-not-found';
+    constructor(readonly requestId: string) {
+        super(`Request ${requestId} is not known to the audit store`);
+    }
+}
+
+/** `finishRequest` by a worker whose lease another worker took over: its result must not be written. */
+export class LeaseLostError extends Error {
+    override readonly name = 'LeaseLostError';
+    readonly code = 'lease-lost';
+    constructor(
+        readonly requestId: string,
+        readonly owner: string,
+        readonly currentOwner: string | undefined,
+    ) {
+        super(`Request ${requestId}: lease of ${owner} was lost${currentOwner ? ` to ${currentOwner}` : ''}`);
+    }
+}

@@ -1,0 +1,50 @@
+/** Business Central Admin Center API (sessions, environments) and Automation API (users). */
+
+export interface EnvironmentRef {
+    applicationFamily: string;
+    name: string;
+}
+
+export interface BcEnvironment extends EnvironmentRef {
+    type?: string;
+    /** `Active`, `NotReady`, `Preparing`, `Upgrading`, `SoftDeleted`, ...: only `Active` has sessions to cancel. */
+    status: string;
+}
+
+export interface BcSession {
+    sessionId: number;
+    /** BC's user name (e.g. `JOE`), not a UPN or object id (platform-facts §2, inferred). */
+    userId: string;
+    clientType?: string;
+    /** ISO 8601 when the service's date could be read, else the service's text. */
+    logOnDate?: string;
+}
+
+export type DeleteSessionOutcome = 'cancelled' | 'already-gone';
+
+export interface BcAdmin {
+    listEnvironments(applicationFamily: string): Promise<BcEnvironment[]>;
+    /** undefined when the environment does not exist (`environmentNotFound`). */
+    getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined>;
+    listSessions(environment: EnvironmentRef): Promise<BcSession[]>;
+    deleteSession(environment: EnvironmentRef, sessionId: number): Promise<DeleteSessionOutcome>;
+}
+
+export type BcUserState = 'Enabled' | 'Disabled';
+
+export interface BcUser {
+    userSecurityId: string;
+    userName: string;
+    displayName?: string;
+    state: BcUserState | string;
+    contactEmail?: string;
+    etag?: string;
+}
+
+export interface BcAutomation {
+    /** Users of the environment (any company reaches them). Throws ServiceError 401/403 when the app is not registered there. */
+    listUsers(environment: string): Promise<BcUser[]>;
+    getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined>;
+    /** PATCH `state` with `If-Match`; a stale etag surfaces as ServiceError code `etag-mismatch` (409/412). */
+    setUserState(environment: string, user: BcUser, state: BcUserState): Promise<BcUser>;
+}

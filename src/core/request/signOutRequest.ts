@@ -1,0 +1,303 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationError, type FieldProblem } from '../errors';
+
+/**
+ * The one request schema every entry point speaks (HTTP, queue, CLI). Version 1.
+ * Input is validated strictly (unknown fields are refused) and normalised into `SignOutRequest`.
+ */
+export const REQUEST_SCHEMA_VERSION = 1;
+
+export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** ASCII only, so look-alike characters never reach Graph; `'`, `#` and `+` are legal in UPNs (guests use `#EXT#`). */
+export const UPN_PATTERN = /^[A-Za-z0-9'._\-!#^~+&=$%*]{1,113}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$/;
+/** BC environment names: letters, digits, `-` and `_`, at most 30 characters; nothing that could walk a path. */
+export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
+export const APPLICATION_FAMILY_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** Request ids become table keys and URL segments: a conservative alphabet keeps them readable everywhere. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+export const MAX_REASON_LENGTH = 500;
+export const MAX_HOLD_MINUTES = 525_600;
+export const MAX_WATCH_MINUTES = 1_440;
+/** How long a block or disable lasts: `{mode: 'for', minutes}`, `{mode: 'until', until}`, `off` or `permanent`. */
+export const HOLD_MODES = ['off', 'for', 'until', 'permanent'] as const;
+export const TICKET_SYSTEMS = ['servicenow', 'jira', 'other'] as const;
+
+export type HoldSpec = { kind: 'off' } | { kind: 'permanent' } | { kind: 'until'; until: string };
+
+export interface Ticket {
+    system: (typeof TICKET_SYSTEMS)[number];
+    number: string;
+    id?: string;
+}
+
+export interface SignOutActions {
+    revokeSessions: boolean;
+    cancelBcSessions: boolean;
+    blockSignIn: HoldSpec;
+    disableBcUser: HoldSpec;
+}
+
+/** A validated, normalised request: what the engine runs and the audit keeps. */
+export interface SignOutRequest {
+    schemaVersion: typeof REQUEST_SCHEMA_VERSION;
+    requestId: string;
+    tenantId: string;
+    users: string[];
+    environments: 'all' | string[];
+    applicationFamily: string;
+    actions: SignOutActions;
+    watchMinutes: number;
+    reason: string;
+    requestedBy?: string;
+    ticket?: Ticket;
+    callbackUrl?: string;
+    dryRun: boolean;
+    submittedAt: string;
+}
+
+/** What the deployment allows; the schema's limits come from configuration. */
+export interface RequestPolicy {
+    maxUsers: number;
+    defaultTenantId: string;
+    allowedTenantIds: readonly string[];
+    callbackHosts: readonly string[];
+}
+
+const text = (max: number) =>
+    z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(max, `must be at most ${max} characters`)
+        .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+
+const userReference = z
+    .string()
+    .trim()
+    .refine((value) => GUID_PATTERN.test(value) || UPN_PATTERN.test(value), {
+        message: 'must be a user principal name (ASCII, name@domain) or an Entra object id (GUID)',
+    });
+
+// One flat object rather than a union: OpenAPI 2.0 (Power Automate connectors) cannot describe `oneOf`.
+const holdSchema = z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('off') }).strict(),
+    z.object({ mode: z.literal('permanent') }).strict(),
+    z.object({ mode: z.literal('for'), minutes: z.number().int().min(1).max(MAX_HOLD_MINUTES) }).strict(),
+    z.object({ mode: z.literal('until'), until: z.iso.datetime({ offset: true }) }).strict(),
+]);
+
+/** The zod schema of the raw input; exported so the connector and queue-message JSON Schemas can be checked against it. */
+export function requestInputSchema(policy: RequestPolicy) {
+    return z
+        .object({
+            schemaVersion: z.literal(REQUEST_SCHEMA_VERSION).optional(),
+            requestId: z
+                .string()
+                .regex(REQUEST_ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"')
+                .optional(),
+            tenantId: z
+                .string()
+                .regex(GUID_PATTERN, 'must be a GUID')
+                .refine(
+                    (id) => policy.allowedTenantIds.some((allowed) => allowed.toLowerCase() === id.toLowerCase()),
+                    'is not a tenant this deployment serves',
+                )
+                .optional(),
+            users: z
+                .array(userReference)
+                .min(1, 'must name at least one user')
+                .max(policy.maxUsers, `must name at most ${policy.maxUsers} users`),
+            environments: z
+                .union([
+                    z.literal('all'),
+                    z
+                        .array(z.string().regex(ENVIRONMENT_NAME_PATTERN, 'must be a Business Central environment name'))
+                        .min(1, 'must name at least one environment, or be "all"')
+                        .max(100, 'must name at most 100 environments'),
+                ])
+                .default('all'),
+            applicationFamily: z
+                .string()
+                .regex(APPLICATION_FAMILY_PATTERN, 'must be letters and digits, e.g. BusinessCentral')
+                .default('BusinessCentral'),
+            actions: z
+                .object({
+                    revokeSessions: z.boolean().default(true),
+                    cancelBcSessions: z.boolean().default(true),
+                    blockSignIn: holdSchema.default({ mode: 'off' }),
+                    disableBcUser: holdSchema.default({ mode: 'off' }),
+                })
+                .strict()
+                .default({
+                    revokeSessions: true,
+                    cancelBcSessions: true,
+                    blockSignIn: { mode: 'off' },
+                    disableBcUser: { mode: 'off' },
+                }),
+            watchMinutes: z.number().int().min(0).max(MAX_WATCH_MINUTES).default(90),
+            reason: text(MAX_REASON_LENGTH),
+            requestedBy: text(256).optional(),
+            ticket: z
+                .object({
+                    system: z.enum(TICKET_SYSTEMS),
+                    number: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+                    id: z
+                        .string()
+                        .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_" or "-"')
+                        .optional(),
+                })
+                .strict()
+                .optional(),
+            callbackUrl: z
+                .string()
+                .max(2048, 'must be at most 2048 characters')
+                .superRefine((value, context) => {
+                    const problem = callbackUrlProblem(value, policy.callbackHosts);
+                    if (problem) context.addIssue({ code: 'custom', message: problem });
+                })
+                .optional(),
+            dryRun: z.boolean().default(false),
+        })
+        .strict();
+}
+
+/** Why a callback URL is refused, or undefined when it is allowed: https, default port, an allow-listed host. */
+export function callbackUrlProblem(value: string, allowedHosts: readonly string[]): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return 'must be an absolute URL';
+    }
+    if (url.protocol !== 'https:') return 'must use https';
+    if (url.username || url.password) return 'must not carry credentials';
+    if (url.port && url.port !== '443') return 'must use the default https port';
+    const host = url.hostname.toLowerCase();
+    const allowed = allowedHosts.some((pattern) => hostMatches(host, pattern.toLowerCase()));
+    return allowed ? undefined : `host ${host} is not on the callback allow-list (CALLBACK_ALLOWED_HOSTS)`;
+}
+
+/** `*.service-now.com` allows any sub-domain, never the bare domain; anything else must match exactly. */
+function hostMatches(host: string, pattern: string): boolean {
+    if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+    return host === pattern;
+}
+
+function toProblems(error: z.ZodError): FieldProblem[] {
+    return error.issues.map((issue) => ({
+        field: formatPath(issue.path) || '(body)',
+        reason: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+    return path.reduce<string>((out, key) => {
+        if (typeof key === 'number') return `${out}[${key}]`;
+        return out ? `${out}.${String(key)}` : String(key);
+    }, '');
+}
+
+/** A relative hold becomes an absolute time at acceptance, so a redelivered request releases at the same moment. */
+function normaliseHold(hold: z.infer<typeof holdSchema>, now: Date): HoldSpec {
+    switch (hold.mode) {
+        case 'off':
+        case 'permanent':
+            return { kind: hold.mode };
+        case 'for':
+            return { kind: 'until', until: new Date(now.getTime() + hold.minutes * 60_000).toISOString() };
+        case 'until':
+            return { kind: 'until', until: new Date(hold.until).toISOString() };
+    }
+}
+
+/** Folds duplicates case-insensitively, keeping the first spelling. */
+export function foldUsers(users: readonly string[]): string[] {
+    const seen = new Set<string>();
+    return users.filter((user) => {
+        const key = user.toLowerCase();
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}
+
+/**
+ * An ITSM ticket delivered twice must run once: without an explicit id, the id is derived from the ticket and
+ * what it asks for (platform-facts §8: ServiceNow retries on 429/5xx).
+ */
+export function deriveRequestId(ticket: Ticket, what: Pick<SignOutRequest, 'users' | 'environments' | 'actions' | 'dryRun'>): string {
+    const canonical = JSON.stringify([
+        ticket.system,
+        ticket.number,
+        ticket.id ?? '',
+        what.users.map((u) => u.toLowerCase()).sort(),
+        what.environments,
+        what.actions,
+        what.dryRun,
+    ]);
+    const digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+    return `${ticket.system}-${ticket.number}-${digest}`;
+}
+
+export type ParseResult = { ok: true; value: SignOutRequest } | { ok: false; problems: FieldProblem[] };
+
+/** Validates and normalises raw input (already JSON-parsed). Returns problems as a value, never throws. */
+export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: Date = new Date()): ParseResult {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        return { ok: false, problems: [{ field: '(body)', reason: 'must be a JSON object' }] };
+    }
+    const parsed = requestInputSchema(policy).safeParse(input);
+    if (!parsed.success) return { ok: false, problems: toProblems(parsed.error) };
+    const raw = parsed.data;
+    const problems: FieldProblem[] = [];
+    const actions: SignOutActions = {
+        revokeSessions: raw.actions.revokeSessions,
+        cancelBcSessions: raw.actions.cancelBcSessions,
+        blockSignIn: normaliseHold(raw.actions.blockSignIn, now),
+        disableBcUser: normaliseHold(raw.actions.disableBcUser, now),
+    };
+    for (const [field, hold] of [
+        ['actions.blockSignIn.until', actions.blockSignIn],
+        ['actions.disableBcUser.until', actions.disableBcUser],
+    ] as const) {
+        if (hold.kind === 'until' && Date.parse(hold.until) <= now.getTime())
+            problems.push({ field, reason: 'must be in the future' });
+    }
+    if (Object.values(actions).every((action) => action === false || (typeof action === 'object' && action.kind === 'off')))
+        problems.push({ field: 'actions', reason: 'must ask for at least one action' });
+    if (problems.length > 0) return { ok: false, problems };
+
+    const users = foldUsers(raw.users);
+    const environments = raw.environments === 'all' ? 'all' : foldUsers(raw.environments);
+    const requestId =
+        raw.requestId ??
+        (raw.ticket ? deriveRequestId(raw.ticket, { users, environments, actions, dryRun: raw.dryRun }) : randomUUID());
+    const value: SignOutRequest = {
+        schemaVersion: REQUEST_SCHEMA_VERSION,
+        requestId,
+        tenantId: (raw.tenantId ?? policy.defaultTenantId).toLowerCase(),
+        users,
+        environments,
+        applicationFamily: raw.applicationFamily,
+        actions,
+        watchMinutes: raw.watchMinutes,
+        reason: raw.reason,
+        dryRun: raw.dryRun,
+        submittedAt: now.toISOString(),
+        ...(raw.requestedBy !== undefined && { requestedBy: raw.requestedBy }),
+        ...(raw.ticket !== undefined && { ticket: raw.ticket }),
+        ...(raw.callbackUrl !== undefined && { callbackUrl: raw.callbackUrl }),
+    };
+    return { ok: true, value };
+}
+
+/** Throwing form for callers (CLI) that prefer exceptions. */
+export function parseSignOutRequestOrThrow(input: unknown, policy: RequestPolicy, now?: Date): SignOutRequest {
+    const parsed = parseSignOutRequest(input, policy, now);
+    if (!parsed.ok) throw new ValidationError(parsed.problems);
+    return parsed.value;
+}

@@ -1,0 +1,37 @@
+import { runSignOut } from '../engine/signOutEngine';
+import type { StepJournal } from '../engine/stepJournal';
+import type { FieldProblem } from '../errors';
+import { parseSignOutRequest } from '../request/signOutRequest';
+import type { SignOutResult } from '../result';
+import type { ServiceDependencies } from './serviceDependencies';
+
+export type PreviewOutcome = { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'previewed'; result: SignOutResult };
+
+/** A dry run remembers nothing and writes nothing. */
+const NO_JOURNAL: StepJournal = {
+    outcomeOf: () => undefined,
+    intentOf: () => undefined,
+    recordIntents: async () => undefined,
+    recordOutcomes: async () => undefined,
+    note: async () => undefined,
+};
+
+const nothingToSave = async () => undefined;
+
+/**
+ * Resolves and discovers everything a sign-out would touch, synchronously and within the preview deadline, without
+ * changing anything or claiming the request id.
+ */
+export async function previewRequest(input: unknown, deps: ServiceDependencies): Promise<PreviewOutcome> {
+    const now = deps.now?.() ?? new Date();
+    const parsed = parseSignOutRequest(input, deps.settings.policy, now);
+    if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };
+    const request = { ...parsed.value, dryRun: true };
+    const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
+    const result = await runSignOut(
+        request,
+        { ...deps.tenantServices(request.tenantId, deadlineAt), journal: NO_JOURNAL, saveWatch: nothingToSave, saveHold: nothingToSave, ...(deps.now && { now: deps.now }) },
+        deps.settings.engine,
+    );
+    return { kind: 'previewed', result };
+}

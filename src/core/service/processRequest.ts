@@ -1,0 +1,139 @@
+import { runSignOut } from '../engine/signOutEngine';
+import { TrailJournal } from '../engine/stepJournal';
+import { AuthenticationFailedError, TransientServiceError } from '../errors';
+import type { RequestRecord } from '../ports/auditStore';
+import type { SignOutRequest } from '../request/signOutRequest';
+import type { SignOutResult } from '../result';
+import type { ServiceDependencies } from './serviceDependencies';
+
+export interface AttemptInfo {
+    /** The host's delivery count of the message (1 on the first delivery). */
+    dequeueCount: number;
+    /** Who holds the lease: one invocation, so two copies of a message in one process do not both run. */
+    owner: string;
+}
+
+export type ProcessOutcome =
+    | { kind: 'finished'; record: RequestRecord }
+    | { kind: 'already-final'; record: RequestRecord }
+    | { kind: 'unknown-request' };
+
+/** Thrown to make the host deliver the message again: a lease is held elsewhere or failures were transient. */
+export class RetryLaterError extends Error {
+    override readonly name = 'RetryLaterError';
+}
+
+/**
+ * Runs a claimed request under a lease. Steps done by an earlier attempt are read back from the audit trail and not
+ * repeated. Transient failures ask the host for another delivery, except on the last one, which finishes with
+ * what it has (a truthful `partial`) rather than leaving the request to the poison queue.
+ */
+export async function processRequest(requestId: string, attempt: AttemptInfo, deps: ServiceDependencies): Promise<ProcessOutcome> {
+    const now = () => deps.now?.() ?? new Date();
+    const started = await deps.audit.startAttempt(requestId, attempt.owner, deps.settings.leaseInMs, now());
+    switch (started.kind) {
+        case 'unknown':
+            return { kind: 'unknown-request' };
+        case 'final':
+            return { kind: 'already-final', record: started.record };
+        case 'busy':
+            throw new RetryLaterError(`Request ${requestId} is being processed by another worker`);
+    }
+    const request = started.record.request;
+    if (!request) return { kind: 'already-final', record: started.record };
+    try {
+        return await runUnderLease(request, started.record, attempt, deps);
+    } catch (error) {
+        // Best effort: an expired lease frees the request anyway.
+        await deps.audit.releaseAttempt(requestId, attempt.owner).catch(() => undefined);
+        throw error;
+    }
+}
+
+async function runUnderLease(request: SignOutRequest, record: RequestRecord, attempt: AttemptInfo, deps: ServiceDependencies): Promise<ProcessOutcome> {
+    const now = () => deps.now?.() ?? new Date();
+    const requestId = request.requestId;
+    const trail = await deps.audit.openTrail(requestId);
+    const journal = new TrailJournal(trail);
+    await journal.note([
+        {
+            type: 'attempt-started',
+            data: { attempt: record.attempts, dequeueCount: attempt.dequeueCount, worker: attempt.owner },
+        },
+    ]);
+    const deadlineAt = now().getTime() + deps.settings.requestDeadlineInMs;
+    let result: SignOutResult;
+    try {
+        result = await runSignOut(
+            request,
+            {
+                ...deps.tenantServices(request.tenantId, deadlineAt),
+                journal,
+                saveWatch: (watch) => deps.audit.upsertWatch(watch),
+                saveHold: (hold) => deps.audit.upsertHold(hold),
+                now,
+            },
+            deps.settings.engine,
+        );
+    } catch (error) {
+        if (!(error instanceof AuthenticationFailedError)) throw error;
+        result = authenticationFailure(request, error, now());
+    }
+
+    const lastAttempt = attempt.dequeueCount >= deps.settings.maxDequeueCount;
+    if (hasRetryableFailures(result) && !lastAttempt) {
+        await journal.note([{ type: 'attempt-incomplete', status: result.status, detail: 'transient failures; the host will deliver the message again' }]);
+        throw new RetryLaterError(`Request ${requestId} met transient failures; retrying`);
+    }
+    return { kind: 'finished', record: await finish(request, result, attempt.owner, deps) };
+}
+
+function hasRetryableFailures(result: SignOutResult): boolean {
+    return result.users.some((user) => user.systems.some((system) => system.retryable));
+}
+
+/** Wrong or missing credentials fail every call alike: the request fails with the AADSTS code, never the secret. */
+function authenticationFailure(request: SignOutRequest, error: AuthenticationFailedError, at: Date): SignOutResult {
+    const when = at.toISOString();
+    return {
+        requestId: request.requestId,
+        status: 'failed',
+        dryRun: request.dryRun,
+        startedAt: when,
+        finishedAt: when,
+        users: request.users.map((user) => ({ user, outcome: 'failed', detail: `authentication failed (${error.code})`, systems: [] })),
+        environments: [],
+        residualRisk: { notes: [`The service could not authenticate (${error.code}); nothing was changed.`] },
+    };
+}
+
+async function finish(request: SignOutRequest, result: SignOutResult, owner: string, deps: ServiceDependencies): Promise<RequestRecord> {
+    const requestId = request.requestId;
+    const record = await deps.audit.finishRequest(requestId, owner, result);
+    const trail = await deps.audit.openTrail(requestId);
+    await trail.append([
+        {
+            type: 'request-finished',
+            status: result.status,
+            data: {
+                users: result.users.map((user) => ({ user: user.user, outcome: user.outcome, systems: user.systems.map((s) => `${s.system}=${s.status}`) })),
+                residualRisk: result.residualRisk,
+            },
+        },
+    ]);
+    const resolvedKeys = result.users.flatMap((user) => [user.objectId, user.userPrincipalName].filter((key): key is string => !!key));
+    if (resolvedKeys.length > 0) await deps.audit.indexUser(requestId, resolvedKeys, record.createdAt);
+    if (request.callbackUrl) {
+        const delivery = await deps.callbacks.send(request.callbackUrl, { requestId, status: result.status, result });
+        await trail.append([
+            delivery.delivered
+                ? { type: 'callback-delivered', status: String(delivery.status), data: { attempts: delivery.attempts } }
+                : { type: 'callback-failed', detail: delivery.reason, data: { attempts: delivery.attempts } },
+        ]);
+    }
+    return record;
+}
+
+export function isTransientFailure(error: unknown): boolean {
+    return error instanceof TransientServiceError || error instanceof RetryLaterError;
+}

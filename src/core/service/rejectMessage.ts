@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { FieldProblem } from '../errors';
+import type { Caller, RequestRecord } from '../ports/auditStore';
+import type { ServiceDependencies } from './serviceDependencies';
+
+/** Longest excerpt of a refused message kept in the audit; the rest is represented by its hash. */
+const EXCERPT_LENGTH = 512;
+
+/**
+ * A queue message that is not a valid request becomes an audit record `rejected` (or `dead-lettered` for the poison
+ * report), keyed by the message's hash so a redelivered copy does not make a second record.
+ */
+export async function recordRefusedMessage(
+    text: string,
+    problems: FieldProblem[],
+    state: 'rejected' | 'dead-lettered',
+    caller: Caller,
+    deps: ServiceDependencies,
+    data: Record<string, unknown> = {},
+): Promise<RequestRecord> {
+    const digest = createHash('sha256').update(text).digest('hex');
+    const requestId = `${state}-${digest.slice(0, 32)}`;
+    const now = (deps.now?.() ?? new Date()).toISOString();
+    const outcome = await deps.audit.claimRequest({
+        requestId,
+        tenantId: deps.settings.policy.defaultTenantId,
+        state,
+        source: 'queue',
+        caller,
+        userCount: 0,
+        createdAt: now,
+        problems,
+    });
+    if (!outcome.claimed) return outcome.existing;
+    const trail = await deps.audit.openTrail(requestId);
+    await trail.append([
+        {
+            type: state === 'rejected' ? 'request-rejected' : 'dead-lettered',
+            status: state,
+            detail: problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
+            data: { ...data, messageSha256: digest, excerpt: text.slice(0, EXCERPT_LENGTH), length: text.length },
+        },
+    ]);
+    return outcome.record;
+}

@@ -1,0 +1,37 @@
+import type { EngineSettings } from '../engine/signOutEngine';
+import type { AuditStore } from '../ports/auditStore';
+import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
+import type { Callbacks } from '../ports/callbacks';
+import type { Directory } from '../ports/directory';
+import type { RequestQueue } from '../ports/requestQueue';
+import type { RequestPolicy } from '../request/signOutRequest';
+
+/** The remote systems of one tenant, with calls bounded by a deadline. */
+export interface TenantServices {
+    directory: Directory;
+    bcAdmin: BcAdmin;
+    bcAutomation: BcAutomation;
+}
+
+export interface ServiceSettings {
+    policy: RequestPolicy;
+    engine: EngineSettings;
+    /** How long a worker owns a request; past it, a redelivered message may take over. */
+    leaseInMs: number;
+    requestDeadlineInMs: number;
+    previewDeadlineInMs: number;
+    retentionDays: number;
+    /** The host's `maxDequeueCount`: the last attempt finishes with what it has instead of asking for a retry. */
+    maxDequeueCount: number;
+    queueName: string;
+}
+
+/** Everything the service needs, passed in: the engine knows nothing of Functions, storage SDKs or HTTP. */
+export interface ServiceDependencies {
+    audit: AuditStore;
+    queue: RequestQueue;
+    callbacks: Callbacks;
+    tenantServices: (tenantId: string, deadlineAt: number) => TenantServices;
+    settings: ServiceSettings;
+    now?: () => Date;
+}

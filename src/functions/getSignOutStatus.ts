@@ -1,0 +1,31 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { appConfig } from '../config';
+import { REQUEST_ID_PATTERN } from '../core/request/signOutRequest';
+import { FINAL_STATES } from '../core/result';
+import { callerOf } from './http/caller';
+import { handleErrors } from './http/handleErrors';
+import { publicRecord } from './http/publicView';
+import { badRequest, errorResponse } from './http/responses';
+import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
+
+/** GET /api/signouts/{requestId}: 202 while queued or running (Power Automate keeps polling), 200 when final. */
+export async function getSignOutStatus(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+    const caller = callerOf(request, appConfig().allowedCallerIds);
+    if (!caller.ok) return caller.response;
+    const requestId = request.params.requestId ?? '';
+    if (!REQUEST_ID_PATTERN.test(requestId)) return badRequest([{ field: 'requestId', reason: 'is not a request id' }]);
+    const record = await (await sharedServiceDependencies()).audit.getRequest(requestId);
+    if (!record) return errorResponse(404, 'not-found', `No sign-out request ${requestId}.`);
+    if (!FINAL_STATES.includes(record.state)) {
+        const statusUrl = statusUrlFor(request, requestId);
+        return {
+            status: 202,
+            headers: { Location: statusUrl, 'Retry-After': String(POLL_AFTER_SECONDS) },
+            jsonBody: { requestId, status: record.state, statusUrl },
+        };
+    }
+    return { status: 200, jsonBody: publicRecord(record) };
+}
+
+app.http('getSignOutStatus', { route: 'signouts/{requestId}', methods: ['GET'], authLevel: 'function', handler: handleErrors(getSignOutStatus) });

@@ -1,0 +1,23 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { appConfig } from '../config';
+import { ConfigurationError } from '../core/errors';
+
+/** GET /api/health: configuration valid and storage reachable. Names a bad setting, never a value. */
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    try {
+        appConfig();
+    } catch (error) {
+        const setting = error instanceof ConfigurationError ? error.setting : 'unknown';
+        return { status: 503, jsonBody: { status: 'unhealthy', checks: { configuration: `invalid: ${setting}`, storage: 'not checked' } } };
+    }
+    try {
+        await (await sharedServiceDependencies()).audit.getRequest('health-probe');
+    } catch (error) {
+        context.warn(`health: storage unreachable (${error instanceof Error ? error.name : 'error'})`);
+        return { status: 503, jsonBody: { status: 'unhealthy', checks: { configuration: 'ok', storage: 'unreachable' } } };
+    }
+    return { status: 200, jsonBody: { status: 'healthy', checks: { configuration: 'ok', storage: 'ok' } } };
+}
+
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'function', handler: health });

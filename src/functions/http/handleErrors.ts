@@ -1,0 +1,28 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ConfigurationError, TransientServiceError } from '../../core/errors';
+import { errorResponse, serviceUnavailable } from './responses';
+
+type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/**
+ * Maps what escapes a handler once, at the edge: a transient dependency failure is 503 with `Retry-After`, a bad
+ * setting is 500 naming the setting, anything else 500 without internals. Only names and codes are logged.
+ */
+export function handleErrors(handler: HttpHandler): HttpHandler {
+    return async (request, context) => {
+        try {
+            return await handler(request, context);
+        } catch (error) {
+            if (error instanceof TransientServiceError) {
+                context.warn(`dependency unavailable: ${error.service} ${error.code}`);
+                return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
+            }
+            if (error instanceof ConfigurationError) {
+                context.error(error.message);
+                return errorResponse(500, 'configuration-error', `The service is misconfigured: setting ${error.setting}.`);
+            }
+            context.error(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`);
+            return errorResponse(500, 'internal-error', 'The request could not be handled.');
+        }
+    };
+}

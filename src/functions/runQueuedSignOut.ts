@@ -1,0 +1,29 @@
+import { hostname } from 'node:os';
+import { app, type InvocationContext } from '@azure/functions';
+import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { receiveQueueMessage } from '../core/service/receiveQueueMessage';
+
+/**
+ * Queue trigger: work items from the HTTP API and whole requests from ITSM tools. An invalid message is recorded
+ * `rejected` and consumed; anything thrown makes the host deliver it again, up to `maxDequeueCount`, then to
+ * `<queue>-poison`, which the sweep reports as `dead-lettered`.
+ */
+export async function runQueuedSignOut(message: unknown, context: InvocationContext): Promise<void> {
+    const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
+    const outcome = await receiveQueueMessage(message, { dequeueCount, owner: `${hostname()}:${context.invocationId}` }, await sharedServiceDependencies());
+    switch (outcome.kind) {
+        case 'rejected':
+            context.warn(`message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+            return;
+        case 'finished':
+            context.log(`sign-out ${outcome.record.requestId} finished: ${outcome.record.state} (attempt ${dequeueCount})`);
+            return;
+        case 'already-final':
+            context.log(`sign-out ${outcome.record.requestId} was already ${outcome.record.state}; nothing to do`);
+            return;
+        case 'unknown-request':
+            return;
+    }
+}
+
+app.storageQueue('runQueuedSignOut', { queueName: '%SIGNOUT_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: runQueuedSignOut });

@@ -1,0 +1,196 @@
+/**
+ * Every application setting the code reads, in one place: `config.ts` parses them, the infra/config cross-check
+ * test compares this list with the Bicep app settings, and `local.settings.example.json` must name each one.
+ */
+export interface SettingDefinition {
+    name: string;
+    description: string;
+    /** Used when the setting is absent; absent and undefined = optional with no value. */
+    defaultValue?: string;
+    /** Who provides it in Azure: `infra` (Bicep app settings), `platform` (the Functions host), or `optional`. */
+    providedBy: 'infra' | 'platform' | 'optional';
+}
+
+export const SETTINGS = [
+    {
+        name: 'AzureWebJobsStorage',
+        description: 'Storage connection string for the queue and the audit tables (UseDevelopmentStorage=true for Azurite).',
+        providedBy: 'optional',
+    },
+    {
+        name: 'AzureWebJobsStorage__queueServiceUri',
+        description: 'Identity-based storage: the queue service URI (used when AzureWebJobsStorage is not set).',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AzureWebJobsStorage__tableServiceUri',
+        description: 'Identity-based storage: the table service URI.',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AzureWebJobsStorage__blobServiceUri',
+        description: 'Identity-based storage: the blob service URI (read by the Functions host only).',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AzureWebJobsStorage__credential',
+        description: 'Identity-based storage: `managedidentity`.',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AzureWebJobsStorage__clientId',
+        description: 'Identity-based storage: client id of the user-assigned managed identity.',
+        providedBy: 'infra',
+    },
+    { name: 'AZURE_TENANT_ID', description: 'Entra tenant id (GUID) the service acts in.', providedBy: 'infra' },
+    {
+        name: 'AZURE_CLIENT_ID',
+        description: 'App (client) id: of the user-assigned managed identity in Azure, or of the app registration.',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AZURE_CLIENT_SECRET',
+        description: 'Client secret of the app registration, when not using a managed identity. Never logged.',
+        providedBy: 'optional',
+    },
+    {
+        name: 'AZURE_CLIENT_CERTIFICATE_PATH',
+        description: 'PEM certificate (with key) of the app registration, instead of a secret.',
+        providedBy: 'optional',
+    },
+    {
+        name: 'AZURE_AUTHORITY_HOST',
+        description: 'Token authority; sovereign clouds and the offline simulator override it.',
+        defaultValue: 'https://login.microsoftonline.com',
+        providedBy: 'optional',
+    },
+    {
+        name: 'AUTH_MODE',
+        description:
+            '`auto` (secret, certificate, managed identity in Azure, else developer sign-in), `managed-identity`, `client-secret`, `client-certificate` or `developer`.',
+        defaultValue: 'auto',
+        providedBy: 'infra',
+    },
+    {
+        name: 'GRAPH_ENDPOINT',
+        description: 'Microsoft Graph endpoint; token scope is `<GRAPH_ENDPOINT>/.default`.',
+        defaultValue: 'https://graph.microsoft.com',
+        providedBy: 'optional',
+    },
+    {
+        name: 'BC_ADMIN_ENDPOINT',
+        description: 'Business Central API endpoint for the admin and automation APIs; scope `<BC_ADMIN_ENDPOINT>/.default`.',
+        defaultValue: 'https://api.businesscentral.dynamics.com',
+        providedBy: 'optional',
+    },
+    {
+        name: 'BC_ADMIN_API_VERSION',
+        description: 'Admin Center API version segment.',
+        defaultValue: 'v2.28',
+        providedBy: 'optional',
+    },
+    {
+        name: 'SIGNOUT_QUEUE_NAME',
+        description: 'Storage queue the HTTP API and ITSM tools put requests on (its poison queue is `<name>-poison`).',
+        defaultValue: 'signout-requests',
+        providedBy: 'infra',
+    },
+    {
+        name: 'AUDIT_TABLE_PREFIX',
+        description: 'Prefix of the audit tables (letters and digits).',
+        defaultValue: 'signout',
+        providedBy: 'infra',
+    },
+    {
+        name: 'PROTECTED_USERS',
+        description: 'Comma-separated UPNs or object ids that are never touched (break-glass, named admins).',
+        defaultValue: '',
+        providedBy: 'infra',
+    },
+    {
+        name: 'PROTECTED_GROUP_IDS',
+        description: 'Comma-separated group object ids whose (transitive) members are never touched.',
+        defaultValue: '',
+        providedBy: 'infra',
+    },
+    {
+        name: 'SERVICE_OBJECT_ID',
+        description: "Object id of this service's own identity, refused as a target.",
+        defaultValue: '',
+        providedBy: 'infra',
+    },
+    {
+        name: 'ALLOWED_TENANT_IDS',
+        description: 'Comma-separated tenant ids a request may name (`tenantId`); defaults to AZURE_TENANT_ID.',
+        defaultValue: '',
+        providedBy: 'optional',
+    },
+    {
+        name: 'ALLOWED_CALLER_IDS',
+        description: 'Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on; empty = any.',
+        defaultValue: '',
+        providedBy: 'infra',
+    },
+    {
+        name: 'CALLBACK_ALLOWED_HOSTS',
+        description: 'Comma-separated https hosts callbacks may go to; `*.example.com` allows sub-domains. Empty = no callbacks.',
+        defaultValue: '',
+        providedBy: 'infra',
+    },
+    {
+        name: 'MAX_USERS_PER_REQUEST',
+        description: 'Most users one request may name.',
+        defaultValue: '500',
+        providedBy: 'optional',
+    },
+    {
+        name: 'SWEEP_SCHEDULE',
+        description: 'NCRONTAB schedule (six fields, UTC) of the reconnect sweep and cleanup.',
+        defaultValue: '0 */5 * * * *',
+        providedBy: 'infra',
+    },
+    {
+        name: 'ACCESS_TOKEN_WINDOW_MINUTES',
+        description: 'How long access tokens issued before revocation may still reconnect (Entra default 60-90).',
+        defaultValue: '90',
+        providedBy: 'optional',
+    },
+    {
+        name: 'BC_CONCURRENCY',
+        description: 'Most concurrent calls to one Business Central API (BC allows 5 per user).',
+        defaultValue: '4',
+        providedBy: 'optional',
+    },
+    {
+        name: 'GRAPH_BATCHES_IN_FLIGHT',
+        description: 'Most Graph `$batch` calls (20 requests each) in flight at once.',
+        defaultValue: '4',
+        providedBy: 'optional',
+    },
+    {
+        name: 'HTTP_TIMEOUT_MS',
+        description: 'Time-out of one outbound call.',
+        defaultValue: '30000',
+        providedBy: 'optional',
+    },
+    {
+        name: 'REQUEST_DEADLINE_MS',
+        description: 'Time one attempt at a request may take before it stops retrying (below the function time-out).',
+        defaultValue: '480000',
+        providedBy: 'optional',
+    },
+    {
+        name: 'PREVIEW_DEADLINE_MS',
+        description: 'Time a synchronous preview (dry run) may take.',
+        defaultValue: '25000',
+        providedBy: 'optional',
+    },
+    {
+        name: 'RETENTION_DAYS',
+        description: 'Audit records older than this are purged by the cleanup.',
+        defaultValue: '400',
+        providedBy: 'optional',
+    },
+] as const satisfies readonly SettingDefinition[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];

@@ -1,0 +1,99 @@
+import { callbackUrlProblem, deriveRequestId, parseSignOutRequest, type RequestPolicy } from '../../../src/core/request/signOutRequest';
+
+const TENANT = '11111111-1111-1111-1111-111111111111';
+const policy: RequestPolicy = { maxUsers: 3, defaultTenantId: TENANT, allowedTenantIds: [TENANT], callbackHosts: ['*.logic.azure.com', 'hooks.example.com'] };
+const now = new Date('2026-11-26T10:00:00Z');
+const minimal = { users: ['alice@contoso.com'], reason: 'Compromised account' };
+
+function problemsOf(input: unknown) {
+    const parsed = parseSignOutRequest(input, policy, now);
+    if (parsed.ok) throw new Error('expected problems');
+    return parsed.problems;
+}
+
+describe('parseSignOutRequest', () => {
+    it('fills the documented defaults', () => {
+        const parsed = parseSignOutRequest(minimal, policy, now);
+        expect(parsed.ok && parsed.value).toMatchObject({
+            schemaVersion: 1,
+            tenantId: TENANT,
+            environments: 'all',
+            applicationFamily: 'BusinessCentral',
+            actions: { revokeSessions: true, cancelBcSessions: true, blockSignIn: { kind: 'off' }, disableBcUser: { kind: 'off' } },
+            watchMinutes: 90,
+            dryRun: false,
+            submittedAt: now.toISOString(),
+        });
+    });
+
+    it('folds duplicate users case-insensitively, keeping the first spelling', () => {
+        const parsed = parseSignOutRequest({ ...minimal, users: ['Alice@Contoso.com', 'alice@contoso.com', 'bob@contoso.com'] }, policy, now);
+        expect(parsed.ok && parsed.value.users).toEqual(['Alice@Contoso.com', 'bob@contoso.com']);
+    });
+
+    it('turns a relative hold into an absolute time at acceptance', () => {
+        const parsed = parseSignOutRequest({ ...minimal, actions: { blockSignIn: { mode: 'for', minutes: 60 } } }, policy, now);
+        expect(parsed.ok && parsed.value.actions.blockSignIn).toEqual({ kind: 'until', until: '2026-11-26T11:00:00.000Z' });
+    });
+
+    it('names every bad field with its reason', () => {
+        const problems = problemsOf({
+            users: ['not a user', "o'brien+x@contoso.com"],
+            reason: '',
+            watchMinutes: -1,
+            environments: ['../etc'],
+            extra: true,
+        });
+        const fields = problems.map((p) => p.field);
+        expect(fields).toEqual(expect.arrayContaining(['users[0]', 'reason', 'watchMinutes', 'environments[0]', '(body)']));
+        expect(fields).not.toContain('users[1]');
+        expect(problems.find((p) => p.field === '(body)')?.reason).toMatch(/unknown field\(s\): extra/);
+    });
+
+    it('refuses look-alike characters, control characters and too many users', () => {
+        expect(problemsOf({ ...minimal, users: ['аlice@contoso.com'] })[0]?.field).toBe('users[0]');
+        expect(problemsOf({ ...minimal, reason: 'bad\u0000reason' })[0]?.field).toBe('reason');
+        expect(problemsOf({ ...minimal, users: ['a@x.com', 'b@x.com', 'c@x.com', 'd@x.com'] })[0]?.reason).toMatch(/at most 3/);
+    });
+
+    it('refuses a hold in the past and a request that asks for nothing', () => {
+        expect(problemsOf({ ...minimal, actions: { disableBcUser: { mode: 'until', until: '2020-01-01T00:00:00Z' } } })[0]?.field).toBe(
+            'actions.disableBcUser.until',
+        );
+        expect(problemsOf({ ...minimal, actions: { revokeSessions: false, cancelBcSessions: false } })[0]?.field).toBe('actions');
+    });
+
+    it('refuses a tenant the deployment does not serve', () => {
+        expect(problemsOf({ ...minimal, tenantId: '22222222-2222-2222-2222-222222222222' })[0]?.field).toBe('tenantId');
+    });
+
+    it('derives the same request id for the same ticket, and another for other work', () => {
+        const ticket = { system: 'servicenow', number: 'INC0012345' };
+        const a = parseSignOutRequest({ ...minimal, ticket }, policy, now);
+        const b = parseSignOutRequest({ ...minimal, ticket, reason: 'another wording' }, policy, new Date());
+        const c = parseSignOutRequest({ ...minimal, ticket, users: ['bob@contoso.com'] }, policy, now);
+        if (!a.ok || !b.ok || !c.ok) throw new Error('expected valid');
+        expect(a.value.requestId).toBe(b.value.requestId);
+        expect(a.value.requestId).not.toBe(c.value.requestId);
+        expect(a.value.requestId).toMatch(/^servicenow-INC0012345-[0-9a-f]{16}$/);
+        expect(deriveRequestId(a.value.ticket!, a.value)).toBe(a.value.requestId);
+    });
+});
+
+describe('callbackUrlProblem', () => {
+    it.each([
+        ['https://prod-01.westeurope.logic.azure.com/workflows/x?sig=abc', undefined],
+        ['https://hooks.example.com/cb', undefined],
+        ['http://hooks.example.com/cb', 'must use https'],
+        ['https://logic.azure.com/cb', 'not on the callback allow-list'],
+        ['https://127.0.0.1/cb', 'not on the callback allow-list'],
+        ['https://hooks.example.com:8443/cb', 'default https port'],
+        ['https://user:pw@hooks.example.com/cb', 'credentials'],
+        ['https://evil.com#.logic.azure.com', 'not on the callback allow-list'],
+        ['not a url', 'absolute URL'],
+    ])('%s', (url, expected) => {
+        const problem = callbackUrlProblem(url, policy.callbackHosts);
+        if (expected === undefined) expect(problem).toBeUndefined();
+        else expect(problem).toContain(expected);
+    });
+});
