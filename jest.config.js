@@ -6,6 +6,7 @@ module.exports = {
     transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
     globalSetup: '<rootDir>/test/support/globalSetup.ts',
     globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    setupFiles: ['<rootDir>/test/support/quietTestMode.ts'],
     testTimeout: 60000,
     // Integration files share one Azurite and start their own simulator; two workers fit the 2-core machines.
     maxWorkers: 2,

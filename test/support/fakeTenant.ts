@@ -1,7 +1,14 @@
 import { ServiceError } from '../../src/core/errors';
 import type { StepJournal } from '../../src/core/engine/stepJournal';
 import type { AuditEventInput, HoldRecord, WatchRecord } from '../../src/core/ports/auditStore';
-import type { BcAdmin, BcAutomation, BcEnvironment, BcSession, BcUser, EnvironmentRef } from '../../src/core/ports/businessCentral';
+import type {
+    BcAdmin,
+    BcAutomation,
+    BcEnvironment,
+    BcSession,
+    BcUser,
+    EnvironmentRef,
+} from '../../src/core/ports/businessCentral';
 import type { Directory, DirectoryUser, ItemResult } from '../../src/core/ports/directory';
 import type { SystemOutcome } from '../../src/core/result';
 
@@ -27,7 +34,15 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         return new Map(
             keys.map((key) => {
                 const user = this.find(key);
-                return [key, user ? { ok: true as const, value: fn(user) } : { ok: false as const, error: new ServiceError('graph', 404, 'Request_ResourceNotFound', 'no user') }];
+                return [
+                    key,
+                    user
+                        ? { ok: true as const, value: fn(user) }
+                        : {
+                              ok: false as const,
+                              error: new ServiceError('graph', 404, 'Request_ResourceNotFound', 'no user'),
+                          },
+                ];
             }),
         );
     }
@@ -55,8 +70,16 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         const results = new Map<string, ItemResult<true>>();
         for (const id of userIds) {
             const user = this.find(id);
-            if (!user) results.set(id, { ok: false, error: new ServiceError('graph', 404, 'Request_ResourceNotFound', 'no user') });
-            else if (this.adminRoleUsers.has(user.id)) results.set(id, { ok: false, error: new ServiceError('graph', 403, 'Authorization_RequestDenied', 'denied') });
+            if (!user)
+                results.set(id, {
+                    ok: false,
+                    error: new ServiceError('graph', 404, 'Request_ResourceNotFound', 'no user'),
+                });
+            else if (this.adminRoleUsers.has(user.id))
+                results.set(id, {
+                    ok: false,
+                    error: new ServiceError('graph', 403, 'Authorization_RequestDenied', 'denied'),
+                });
             else {
                 user.accountEnabled = enabled;
                 results.set(id, { ok: true, value: true });
@@ -90,7 +113,8 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
 
     async listUsers(environment: string) {
         this.calls.push(`listUsers ${environment}`);
-        if (this.automationRefused.has(environment)) throw new ServiceError('bc-automation', 401, 'Authentication_InvalidCredentials', 'refused');
+        if (this.automationRefused.has(environment))
+            throw new ServiceError('bc-automation', 401, 'Authentication_InvalidCredentials', 'refused');
         return (this.bcUsers.get(environment) ?? []).map((u) => ({ ...u }));
     }
 

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { FIXTURE, startSimulator, type SimulatorOptions, type TenantSimulator } from '../simulator';
+
+export interface AppHarness {
+    simulator: TenantSimulator;
+    connectionString: string;
+    queueName: string;
+    tablePrefix: string;
+    /** The settings the app was given (also in process.env). */
+    settings: Record<string, string>;
+    close(): Promise<void>;
+}
+
+/**
+ * Points the app (through process.env, read once by `appConfig()`) at Azurite and a fresh simulator, with table
+ * and queue names unique to the calling test file. Call before the first handler runs.
+ */
+export async function startAppHarness(
+    options: { simulator?: SimulatorOptions; settings?: Record<string, string> } = {},
+): Promise<AppHarness> {
+    const connectionString = process.env.AZURITE_CONNECTION_STRING;
+    if (!connectionString)
+        throw new Error('AZURITE_CONNECTION_STRING is not set: run through jest (its globalSetup starts Azurite)');
+    const simulator = await startSimulator(options.simulator);
+    const suffix = randomBytes(4).toString('hex');
+    const queueName = `signout-${suffix}`;
+    const tablePrefix = `t${suffix}`;
+    const settings: Record<string, string> = {
+        ...simulator.settings(),
+        AzureWebJobsStorage: connectionString,
+        SIGNOUT_QUEUE_NAME: queueName,
+        AUDIT_TABLE_PREFIX: tablePrefix,
+        PROTECTED_USERS: FIXTURE.users.breakglass.userPrincipalName,
+        PROTECTED_GROUP_IDS: FIXTURE.groups.protectedAdmins.id,
+        CALLBACK_ALLOWED_HOSTS: 'hooks.example.com',
+        ...options.settings,
+    };
+    Object.assign(process.env, settings);
+    return {
+        simulator,
+        connectionString,
+        queueName,
+        tablePrefix,
+        settings,
+        close: () => simulator.close(),
+    };
+}

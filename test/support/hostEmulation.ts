@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+
+/**
+ * The little of the Functions host that tests and the demo need: build HTTP requests for the exported handlers,
+ * and pump a Storage queue into the queue handler the way the host does (base64 decode, JSON parse, retry on throw,
+ * poison after maxDequeueCount).
+ */
+export interface CapturedLog {
+    level: string;
+    message: string;
+}
+
+export function invocationContext(
+    functionName: string,
+    triggerMetadata: Record<string, unknown> = {},
+    logs: CapturedLog[] = [],
+): InvocationContext {
+    return new InvocationContext({
+        invocationId: randomUUID(),
+        functionName,
+        triggerMetadata,
+        logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
+    });
+}
+
+export function httpRequest(
+    method: string,
+    url: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+): HttpRequest {
+    const body =
+        options.body === undefined
+            ? undefined
+            : typeof options.body === 'string'
+              ? options.body
+              : JSON.stringify(options.body);
+    return new HttpRequest({
+        method,
+        url,
+        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...options.headers },
+        ...(body !== undefined && { body: { string: body } }),
+    });
+}
+
+export interface PlainResponse {
+    status: number;
+    headers: Record<string, string>;
+    body: unknown;
+}
+
+export function plain(response: HttpResponseInit): PlainResponse {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((response.headers as Record<string, string> | undefined) ?? {}))
+        headers[name.toLowerCase()] = value;
+    return { status: response.status ?? 200, headers, body: response.jsonBody ?? response.body };
+}
+
+export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
+
+/** The host's default: messages are base64 text; JSON payloads reach the handler parsed. */
+function decode(messageText: string): unknown {
+    const text = Buffer.from(messageText, 'base64').toString('utf8');
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return text;
+    }
+}
+
+export interface PumpReport {
+    handled: number;
+    failedAttempts: number;
+    poisoned: number;
+}
+
+/**
+ * Delivers every message until the queue is empty. A handler that throws leaves the message for another delivery;
+ * after `maxDequeueCount` deliveries it moves to `<queue>-poison`, as the host does.
+ */
+export async function pumpQueue(
+    connectionString: string,
+    queueName: string,
+    handler: QueueHandler,
+    options: { maxDequeueCount?: number; logs?: CapturedLog[] } = {},
+): Promise<PumpReport> {
+    const queue = new QueueClient(connectionString, queueName);
+    const poison = new QueueClient(connectionString, `${queueName}-poison`);
+    const maxDequeueCount = options.maxDequeueCount ?? 5;
+    const report: PumpReport = { handled: 0, failedAttempts: 0, poisoned: 0 };
+    for (;;) {
+        const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 16, visibilityTimeout: 1 });
+        if (receivedMessageItems.length === 0) {
+            const { approximateMessagesCount } = await queue.getProperties();
+            if (!approximateMessagesCount) return report;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            continue;
+        }
+        for (const message of receivedMessageItems) {
+            const context = invocationContext(
+                'runQueuedSignOut',
+                { dequeueCount: message.dequeueCount, id: message.messageId },
+                options.logs,
+            );
+            try {
+                await handler(decode(message.messageText), context);
+                await queue.deleteMessage(message.messageId, message.popReceipt);
+                report.handled++;
+            } catch {
+                report.failedAttempts++;
+                if (message.dequeueCount >= maxDequeueCount) {
+                    await poison.createIfNotExists();
+                    await poison.sendMessage(message.messageText);
+                    await queue.deleteMessage(message.messageId, message.popReceipt);
+                    report.poisoned++;
+                }
+            }
+        }
+    }
+}
+
+/** What an ITSM tool does: put a base64-encoded JSON message on the queue. */
+export async function sendQueueMessage(connectionString: string, queueName: string, payload: unknown): Promise<void> {
+    const queue = new QueueClient(connectionString, queueName);
+    await queue.createIfNotExists();
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    await queue.sendMessage(Buffer.from(text, 'utf8').toString('base64'));
+}
