@@ -90,7 +90,8 @@ export async function pumpQueue(
     const maxDequeueCount = options.maxDequeueCount ?? 5;
     const report: PumpReport = { handled: 0, failedAttempts: 0, poisoned: 0 };
     for (;;) {
-        const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 16, visibilityTimeout: 1 });
+        // Hidden while handled, as the host does; a failed delivery is made visible again at once below.
+        const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 16, visibilityTimeout: 300 });
         if (receivedMessageItems.length === 0) {
             const { approximateMessagesCount } = await queue.getProperties();
             if (!approximateMessagesCount) return report;
@@ -114,6 +115,8 @@ export async function pumpQueue(
                     await poison.sendMessage(message.messageText);
                     await queue.deleteMessage(message.messageId, message.popReceipt);
                     report.poisoned++;
+                } else {
+                    await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
                 }
             }
         }
