@@ -42,7 +42,13 @@ export interface AppConfig {
 
 type Environment = Record<string, string | undefined>;
 
-const AUTH_MODES: readonly AuthMode[] = ['auto', 'managed-identity', 'client-secret', 'client-certificate', 'developer'];
+const AUTH_MODES: readonly AuthMode[] = [
+    'auto',
+    'managed-identity',
+    'client-secret',
+    'client-certificate',
+    'developer',
+];
 
 class SettingsReader {
     constructor(private readonly env: Environment) {}
@@ -109,9 +115,9 @@ const mustBeGuid = (item: string) => (GUID_PATTERN.test(item) ? undefined : 'is 
 const mustBeUserReference = (item: string) =>
     GUID_PATTERN.test(item) || UPN_PATTERN.test(item) ? undefined : 'is neither a UPN nor an object id';
 const mustBeHostPattern = (item: string) =>
-    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(item)
+    /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i.test(item)
         ? undefined
-        : 'is not a host name (e.g. prod-01.westeurope.logic.azure.com or *.service-now.com)';
+        : 'is not a host name (e.g. prod-01.westeurope.logic.azure.com, *.service-now.com or hooks.example.com:8443)';
 
 function readStorage(settings: SettingsReader): StorageConfig {
     const connectionString = settings.optional('AzureWebJobsStorage');
@@ -132,7 +138,8 @@ export function readConfig(env: Environment = process.env): AppConfig {
     const settings = new SettingsReader(env);
     const tenantId = settings.guid('AZURE_TENANT_ID');
     const mode = settings.required('AUTH_MODE') as AuthMode;
-    if (!AUTH_MODES.includes(mode)) throw new ConfigurationError('AUTH_MODE', `must be one of ${AUTH_MODES.join(', ')}`);
+    if (!AUTH_MODES.includes(mode))
+        throw new ConfigurationError('AUTH_MODE', `must be one of ${AUTH_MODES.join(', ')}`);
     const clientId = settings.optional('AZURE_CLIENT_ID');
     if (clientId && !GUID_PATTERN.test(clientId)) throw new ConfigurationError('AZURE_CLIENT_ID', 'must be a GUID');
     const clientSecret = settings.optional('AZURE_CLIENT_SECRET');
@@ -142,16 +149,25 @@ export function readConfig(env: Environment = process.env): AppConfig {
     if (mode === 'client-secret' && !clientSecret)
         throw new ConfigurationError('AZURE_CLIENT_SECRET', 'is required when AUTH_MODE is client-secret');
     if (mode === 'client-certificate' && !certificatePath)
-        throw new ConfigurationError('AZURE_CLIENT_CERTIFICATE_PATH', 'is required when AUTH_MODE is client-certificate');
+        throw new ConfigurationError(
+            'AZURE_CLIENT_CERTIFICATE_PATH',
+            'is required when AUTH_MODE is client-certificate',
+        );
     if (mode === 'auto' && (clientSecret || certificatePath) && !clientId)
-        throw new ConfigurationError('AZURE_CLIENT_ID', 'is required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
+        throw new ConfigurationError(
+            'AZURE_CLIENT_ID',
+            'is required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH',
+        );
 
     const serviceObjectId = settings.optional('SERVICE_OBJECT_ID');
     if (serviceObjectId && !GUID_PATTERN.test(serviceObjectId))
         throw new ConfigurationError('SERVICE_OBJECT_ID', 'must be a GUID');
     const queueName = settings.required('SIGNOUT_QUEUE_NAME');
     if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/.test(queueName))
-        throw new ConfigurationError('SIGNOUT_QUEUE_NAME', 'must be 3-57 lower-case letters, digits and single hyphens');
+        throw new ConfigurationError(
+            'SIGNOUT_QUEUE_NAME',
+            'must be 3-57 lower-case letters, digits and single hyphens',
+        );
     const auditTablePrefix = settings.required('AUDIT_TABLE_PREFIX');
     if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(auditTablePrefix))
         throw new ConfigurationError('AUDIT_TABLE_PREFIX', 'must be 1-40 letters and digits, starting with a letter');

@@ -14,7 +14,8 @@ export interface SettingDefinition {
 export const SETTINGS = [
     {
         name: 'AzureWebJobsStorage',
-        description: 'Storage connection string for the queue and the audit tables (UseDevelopmentStorage=true for Azurite).',
+        description:
+            'Storage connection string for the queue and the audit tables (UseDevelopmentStorage=true for Azurite).',
         providedBy: 'optional',
     },
     {
@@ -79,7 +80,8 @@ export const SETTINGS = [
     },
     {
         name: 'BC_ADMIN_ENDPOINT',
-        description: 'Business Central API endpoint for the admin and automation APIs; scope `<BC_ADMIN_ENDPOINT>/.default`.',
+        description:
+            'Business Central API endpoint for the admin and automation APIs; scope `<BC_ADMIN_ENDPOINT>/.default`.',
         defaultValue: 'https://api.businesscentral.dynamics.com',
         providedBy: 'optional',
     },
@@ -127,13 +129,15 @@ export const SETTINGS = [
     },
     {
         name: 'ALLOWED_CALLER_IDS',
-        description: 'Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on; empty = any.',
+        description:
+            'Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on; empty = any.',
         defaultValue: '',
         providedBy: 'infra',
     },
     {
         name: 'CALLBACK_ALLOWED_HOSTS',
-        description: 'Comma-separated https hosts callbacks may go to; `*.example.com` allows sub-domains. Empty = no callbacks.',
+        description:
+            'Comma-separated https hosts callbacks may go to; `*.example.com` allows sub-domains, `host:8443` another port than 443. Empty = no callbacks.',
         defaultValue: '',
         providedBy: 'infra',
     },

@@ -1,5 +1,9 @@
 /** Maps items with at most `limit` calls in flight, keeping input order in the output. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapWithConcurrency<T, R>(
+    items: readonly T[],
+    limit: number,
+    fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
     const results = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {

@@ -30,7 +30,9 @@ export interface EnvironmentPassResult {
 /** Which names each user's sessions carry in this environment: from the Automation API, else by heuristics. */
 export function identitiesIn(view: EnvironmentView, users: readonly DirectoryUser[]): Map<string, SessionIdentity> {
     const bcUsers = Array.isArray(view.bcUsers) ? view.bcUsers : undefined;
-    return new Map(users.map((user) => [user.id, bcUsers ? identityFromAutomation(user, bcUsers) : identityFromHeuristics(user)]));
+    return new Map(
+        users.map((user) => [user.id, bcUsers ? identityFromAutomation(user, bcUsers) : identityFromHeuristics(user)]),
+    );
 }
 
 /**
@@ -46,24 +48,31 @@ export async function applyInEnvironment(
     const name = view.ref.name;
     const outcomes = new Map<string, SystemOutcome[]>();
     const identities = identitiesIn(view, users);
-    const add = (userId: string, value: SystemOutcome) => outcomes.set(userId, [...(outcomes.get(userId) ?? []), value]);
+    const add = (userId: string, value: SystemOutcome) =>
+        outcomes.set(userId, [...(outcomes.get(userId) ?? []), value]);
     const now = context.now;
 
     if (view.state !== 'active') {
         for (const user of users) {
             if (request.actions.cancelBcSessions) add(user.id, environmentOutcome(sessionsSystem(name), view, now()));
-            if (request.actions.disableBcUser.kind !== 'off') add(user.id, environmentOutcome(userSystem(name), view, now()));
+            if (request.actions.disableBcUser.kind !== 'off')
+                add(user.id, environmentOutcome(userSystem(name), view, now()));
         }
         return { outcomes, identities };
     }
 
-    const cancelTargets = request.actions.cancelBcSessions ? notDone(users, sessionsSystem(name), context.journal, add) : [];
-    const disableTargets = request.actions.disableBcUser.kind !== 'off' ? notDone(users, userSystem(name), context.journal, add) : [];
+    const cancelTargets = request.actions.cancelBcSessions
+        ? notDone(users, sessionsSystem(name), context.journal, add)
+        : [];
+    const disableTargets =
+        request.actions.disableBcUser.kind !== 'off' ? notDone(users, userSystem(name), context.journal, add) : [];
 
     const [cancelled, disabled] = await Promise.all([
         cancelSessions(view, cancelTargets, identities, request.dryRun, context),
         mapWithConcurrency(disableTargets, context.concurrency, (user) =>
-            disableUser(view, user, identities.get(user.id), request, context).then((value) => [user.id, value] as const),
+            disableUser(view, user, identities.get(user.id), request, context).then(
+                (value) => [user.id, value] as const,
+            ),
         ),
     ]);
     const disabledOutcomes = new Map(disabled);
@@ -85,8 +94,12 @@ export async function applyInEnvironment(
 
 function environmentOutcome(system: string, view: EnvironmentView, at: Date): SystemOutcome {
     if (view.state === 'inactive')
-        return outcome(system, 'skipped', at, { code: 'environment-not-active', detail: `environment status is ${view.serviceStatus}` });
-    const error = view.error ?? new ServiceError('bc-admin', undefined, 'environment-unavailable', 'environment unavailable');
+        return outcome(system, 'skipped', at, {
+            code: 'environment-not-active',
+            detail: `environment status is ${view.serviceStatus}`,
+        });
+    const error =
+        view.error ?? new ServiceError('bc-admin', undefined, 'environment-unavailable', 'environment unavailable');
     return failedOutcome(system, error, at);
 }
 
@@ -159,7 +172,14 @@ async function verifySessions(
             continue;
         }
         if (identity && identity.names.length === 0) {
-            results.set(userId, outcome(system, 'skipped', at, { code: 'no-bc-user', detail: 'no BC user has this e-mail in the environment', counts: tally.counts }));
+            results.set(
+                userId,
+                outcome(system, 'skipped', at, {
+                    code: 'no-bc-user',
+                    detail: 'no BC user has this e-mail in the environment',
+                    counts: tally.counts,
+                }),
+            );
             continue;
         }
         if (tally.error) {
@@ -167,7 +187,11 @@ async function verifySessions(
             continue;
         }
         if (after instanceof ServiceError) {
-            results.set(userId, { ...failedOutcome(system, after, at, 'sessions were cancelled but the check that they are gone failed'), counts: tally.counts, ...heuristic });
+            results.set(userId, {
+                ...failedOutcome(system, after, at, 'sessions were cancelled but the check that they are gone failed'),
+                counts: tally.counts,
+                ...heuristic,
+            });
             continue;
         }
         const residual = after.filter((session) => sessionBelongsTo(session, identity?.names ?? [])).length;
@@ -175,7 +199,12 @@ async function verifySessions(
         results.set(
             userId,
             residual > 0
-                ? outcome(system, 'failed', at, { code: 'sessions-remain', detail: `${residual} session(s) still present after cancelling`, counts, ...heuristic })
+                ? outcome(system, 'failed', at, {
+                      code: 'sessions-remain',
+                      detail: `${residual} session(s) still present after cancelling`,
+                      counts,
+                      ...heuristic,
+                  })
                 : outcome(system, 'succeeded', at, { counts, ...heuristic }),
         );
     }
@@ -193,17 +222,32 @@ async function disableUser(
     const system = userSystem(view.ref.name);
     const step = stepKey(system, user.id);
     if (view.bcUsers instanceof ServiceError)
-        return failedOutcome(system, view.bcUsers, context.now(), 'the Automation API is not available for this environment, so the BC user cannot be disabled');
+        return failedOutcome(
+            system,
+            view.bcUsers,
+            context.now(),
+            'the Automation API is not available for this environment, so the BC user cannot be disabled',
+        );
     const bcUser = identity?.bcUser;
-    if (!bcUser) return outcome(system, 'skipped', context.now(), { code: 'no-bc-user', detail: 'no BC user has this e-mail in the environment' });
+    if (!bcUser)
+        return outcome(system, 'skipped', context.now(), {
+            code: 'no-bc-user',
+            detail: 'no BC user has this e-mail in the environment',
+        });
     const intent = context.journal.intentOf(step);
     if (!intent && bcUser.state === 'Disabled')
-        return outcome(system, 'skipped', context.now(), { detail: 'the BC user was already disabled; left as is', prior: 'Disabled' });
+        return outcome(system, 'skipped', context.now(), {
+            detail: 'the BC user was already disabled; left as is',
+            prior: 'Disabled',
+        });
     const prior = String(intent?.prior ?? bcUser.state);
     const holdUntil = holdLabel(request.actions.disableBcUser);
     const held = holdUntil ? { holdUntil } : {};
     if (request.dryRun) return outcome(system, 'would-do', context.now(), { prior, ...held });
-    if (!intent) await context.journal.recordIntents([{ step, user: user.id, data: { prior, userSecurityId: bcUser.userSecurityId } }]);
+    if (!intent)
+        await context.journal.recordIntents([
+            { step, user: user.id, data: { prior, userSecurityId: bcUser.userSecurityId } },
+        ]);
     try {
         await setDisabled(view.ref.name, bcUser, context.bcAutomation);
     } catch (error) {

@@ -27,7 +27,11 @@ const ACTIVE = 'active';
  * Lists environments once, then each active environment's sessions (and BC users) once. A named environment that
  * does not exist fails alone with `environment-not-found`; the others go on.
  */
-export async function discoverEnvironments(bcAdmin: BcAdmin, bcAutomation: BcAutomation, options: DiscoveryOptions): Promise<EnvironmentView[]> {
+export async function discoverEnvironments(
+    bcAdmin: BcAdmin,
+    bcAutomation: BcAutomation,
+    options: DiscoveryOptions,
+): Promise<EnvironmentView[]> {
     const family = options.applicationFamily;
     let listed;
     try {
@@ -35,12 +39,21 @@ export async function discoverEnvironments(bcAdmin: BcAdmin, bcAutomation: BcAut
     } catch (error) {
         const failure = asServiceError(error);
         const names = options.environments === 'all' ? ['*'] : options.environments;
-        return names.map((name) => ({ ref: { applicationFamily: family, name }, state: 'failed', error: failure, sessions: [], bcUsers: undefined }));
+        return names.map((name) => ({
+            ref: { applicationFamily: family, name },
+            state: 'failed',
+            error: failure,
+            sessions: [],
+            bcUsers: undefined,
+        }));
     }
     const wanted =
         options.environments === 'all'
             ? listed.map((env) => ({ name: env.name, found: env }))
-            : options.environments.map((name) => ({ name, found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()) }));
+            : options.environments.map((name) => ({
+                  name,
+                  found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()),
+              }));
     return mapWithConcurrency(wanted, options.concurrency, async ({ name, found }): Promise<EnvironmentView> => {
         const ref = { applicationFamily: family, name: found?.name ?? name };
         if (!found)
@@ -51,7 +64,8 @@ export async function discoverEnvironments(bcAdmin: BcAdmin, bcAutomation: BcAut
                 sessions: [],
                 bcUsers: undefined,
             };
-        if (found.status.toLowerCase() !== ACTIVE) return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], bcUsers: undefined };
+        if (found.status.toLowerCase() !== ACTIVE)
+            return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], bcUsers: undefined };
         const [sessions, bcUsers] = await Promise.all([
             bcAdmin.listSessions(ref).catch(asServiceError),
             options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,

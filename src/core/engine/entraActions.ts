@@ -8,7 +8,8 @@ import { stepKey, type StepJournal } from './stepJournal';
 
 export const ENTRA_REVOKE = 'entra.revoke';
 export const ENTRA_BLOCK = 'entra.block';
-const GUEST_DETAIL = 'guest (B2B) user: revoking sessions is not effective in this tenant; the home tenant controls sign-in';
+const GUEST_DETAIL =
+    'guest (B2B) user: revoking sessions is not effective in this tenant; the home tenant controls sign-in';
 
 export interface EntraContext {
     directory: Directory;
@@ -27,7 +28,11 @@ function add(outcomes: Outcomes, userId: string, value: SystemOutcome): void {
  * Revokes sign-in sessions and, when asked, blocks sign-in, in one round of batches. The prior `accountEnabled` is
  * journalled before the change, so a release restores only what this service changed.
  */
-export async function applyEntraActions(users: readonly DirectoryUser[], request: SignOutRequest, context: EntraContext): Promise<Outcomes> {
+export async function applyEntraActions(
+    users: readonly DirectoryUser[],
+    request: SignOutRequest,
+    context: EntraContext,
+): Promise<Outcomes> {
     const outcomes: Outcomes = new Map();
     const { journal } = context;
     const block = request.actions.blockSignIn;
@@ -42,7 +47,11 @@ export async function applyEntraActions(users: readonly DirectoryUser[], request
     for (const user of request.actions.revokeSessions ? pending(ENTRA_REVOKE) : []) {
         // Graph answers success for a guest but revokes nothing (platform-facts §1): say so instead of "done".
         if (isGuest(user))
-            add(outcomes, user.id, outcome(ENTRA_REVOKE, 'skipped', context.now(), { code: 'guest-not-effective', detail: GUEST_DETAIL }));
+            add(
+                outcomes,
+                user.id,
+                outcome(ENTRA_REVOKE, 'skipped', context.now(), { code: 'guest-not-effective', detail: GUEST_DETAIL }),
+            );
         else toRevoke.push(user);
     }
     const toBlock: DirectoryUser[] = [];
@@ -51,25 +60,46 @@ export async function applyEntraActions(users: readonly DirectoryUser[], request
             const intent = journal.intentOf(stepKey(ENTRA_BLOCK, user.id));
             // Already blocked by someone else: not ours to change, nor to release later.
             if (!intent && user.accountEnabled === false)
-                add(outcomes, user.id, outcome(ENTRA_BLOCK, 'skipped', context.now(), { detail: 'sign-in was already blocked; left as is', prior: 'false' }));
+                add(
+                    outcomes,
+                    user.id,
+                    outcome(ENTRA_BLOCK, 'skipped', context.now(), {
+                        detail: 'sign-in was already blocked; left as is',
+                        prior: 'false',
+                    }),
+                );
             else toBlock.push(user);
         }
     }
     if (request.dryRun) {
         for (const user of toRevoke) add(outcomes, user.id, outcome(ENTRA_REVOKE, 'would-do', context.now()));
-        for (const user of toBlock) add(outcomes, user.id, outcome(ENTRA_BLOCK, 'would-do', context.now(), { prior: String(user.accountEnabled) }));
+        for (const user of toBlock)
+            add(
+                outcomes,
+                user.id,
+                outcome(ENTRA_BLOCK, 'would-do', context.now(), { prior: String(user.accountEnabled) }),
+            );
         return outcomes;
     }
 
     await journal.recordIntents(
         toBlock
             .filter((user) => !journal.intentOf(stepKey(ENTRA_BLOCK, user.id)))
-            .map((user) => ({ step: stepKey(ENTRA_BLOCK, user.id), user: user.id, data: { prior: String(user.accountEnabled ?? true) } })),
+            .map((user) => ({
+                step: stepKey(ENTRA_BLOCK, user.id),
+                user: user.id,
+                data: { prior: String(user.accountEnabled ?? true) },
+            })),
     );
     const none = new Map();
     const [revoked, blocked] = await Promise.all([
         toRevoke.length > 0 ? context.directory.revokeSignInSessions(toRevoke.map((user) => user.id)) : none,
-        toBlock.length > 0 ? context.directory.setAccountEnabled(toBlock.map((user) => user.id), false) : none,
+        toBlock.length > 0
+            ? context.directory.setAccountEnabled(
+                  toBlock.map((user) => user.id),
+                  false,
+              )
+            : none,
     ]);
     const recorded: { step: string; user: string; outcome: SystemOutcome }[] = [];
     for (const user of toRevoke) {

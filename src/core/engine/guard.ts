@@ -18,9 +18,14 @@ export function protectionReason(
     policy: GuardPolicy,
     memberOf: readonly string[] | 'unknown',
 ): string | undefined {
-    const keys = new Set([reference, user.id, user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.toLowerCase()));
+    const keys = new Set(
+        [reference, user.id, user.userPrincipalName, user.mail]
+            .filter((v): v is string => !!v)
+            .map((v) => v.toLowerCase()),
+    );
     if (policy.serviceIdentityIds.some((id) => keys.has(id.toLowerCase()))) return "is this service's own identity";
-    if (policy.protectedUsers.some((entry) => keys.has(entry.toLowerCase()))) return 'is on the protected list (PROTECTED_USERS)';
+    if (policy.protectedUsers.some((entry) => keys.has(entry.toLowerCase())))
+        return 'is on the protected list (PROTECTED_USERS)';
     if (policy.protectedGroupIds.length === 0) return undefined;
     if (memberOf === 'unknown') return 'protected-group membership could not be checked, so the user is not touched';
     const groups = new Set(policy.protectedGroupIds.map((id) => id.toLowerCase()));

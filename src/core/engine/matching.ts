@@ -13,8 +13,12 @@ export interface SessionIdentity {
  * case-insensitively. Session `userId` is the BC user name (platform-facts §2, inferred).
  */
 export function identityFromAutomation(user: DirectoryUser, bcUsers: readonly BcUser[]): SessionIdentity {
-    const emails = new Set([user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.toLowerCase()));
-    const bcUser = bcUsers.find((candidate) => candidate.contactEmail && emails.has(candidate.contactEmail.toLowerCase()));
+    const emails = new Set(
+        [user.userPrincipalName, user.mail].filter((v): v is string => !!v).map((v) => v.toLowerCase()),
+    );
+    const bcUser = bcUsers.find(
+        (candidate) => candidate.contactEmail && emails.has(candidate.contactEmail.toLowerCase()),
+    );
     return bcUser ? { names: [bcUser.userName], heuristic: false, bcUser } : { names: [], heuristic: false };
 }
 

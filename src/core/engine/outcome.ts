@@ -3,7 +3,12 @@ import type { HoldSpec } from '../request/signOutRequest';
 import type { OutcomeStatus, SystemOutcome } from '../result';
 
 /** Builds a system outcome stamped with the time. */
-export function outcome(system: string, status: OutcomeStatus, at: Date, extra: Partial<SystemOutcome> = {}): SystemOutcome {
+export function outcome(
+    system: string,
+    status: OutcomeStatus,
+    at: Date,
+    extra: Partial<SystemOutcome> = {},
+): SystemOutcome {
     return { system, status, at: at.toISOString(), ...extra };
 }
 

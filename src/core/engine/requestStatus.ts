@@ -11,6 +11,8 @@ function userDone(user: UserResult): boolean {
  */
 export function requestStatusOf(users: readonly UserResult[]): RequestStatus {
     if (users.every(userDone)) return 'completed';
-    const achieved = users.some((user) => user.systems.some((system) => system.status === 'succeeded' || system.status === 'would-do'));
+    const achieved = users.some((user) =>
+        user.systems.some((system) => system.status === 'succeeded' || system.status === 'would-do'),
+    );
     return achieved ? 'partial' : 'failed';
 }

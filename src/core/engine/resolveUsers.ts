@@ -14,10 +14,16 @@ export type ResolvedUser =
  * Resolves every reference (one `GET` with `$select` each) and guards it. Group membership is checked in the same
  * round trip, by reference: `checkMemberGroups` accepts a UPN as well as an id.
  */
-export async function resolveUsers(references: readonly string[], directory: Directory, policy: GuardPolicy): Promise<ResolvedUser[]> {
+export async function resolveUsers(
+    references: readonly string[],
+    directory: Directory,
+    policy: GuardPolicy,
+): Promise<ResolvedUser[]> {
     const [users, groups] = await Promise.all([
         directory.getUsers(references),
-        policy.protectedGroupIds.length > 0 ? directory.checkMemberGroups(references, policy.protectedGroupIds) : undefined,
+        policy.protectedGroupIds.length > 0
+            ? directory.checkMemberGroups(references, policy.protectedGroupIds)
+            : undefined,
     ]);
     const seen = new Map<string, string>();
     return references.map((reference): ResolvedUser => {

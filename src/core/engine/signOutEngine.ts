@@ -35,7 +35,11 @@ export interface EngineSettings extends GuardPolicy {
  * disable BC users and cancel and verify their sessions; hand the users to the sweep and say what remains.
  * Environments and their sessions are listed while Entra is being resolved, once per environment for all users.
  */
-export async function runSignOut(request: SignOutRequest, deps: EngineDependencies, settings: EngineSettings): Promise<SignOutResult> {
+export async function runSignOut(
+    request: SignOutRequest,
+    deps: EngineDependencies,
+    settings: EngineSettings,
+): Promise<SignOutResult> {
     const now = deps.now ?? (() => new Date());
     const startedAt = now().toISOString();
     const actions = request.actions;
@@ -54,8 +58,15 @@ export async function runSignOut(request: SignOutRequest, deps: EngineDependenci
     ]);
     const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
 
-    const entraOutcomes = await applyEntraActions(eligible, request, { directory: deps.directory, journal: deps.journal, saveHold: deps.saveHold, now });
-    const revokedAny = [...entraOutcomes.values()].flat().some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');
+    const entraOutcomes = await applyEntraActions(eligible, request, {
+        directory: deps.directory,
+        journal: deps.journal,
+        saveHold: deps.saveHold,
+        now,
+    });
+    const revokedAny = [...entraOutcomes.values()]
+        .flat()
+        .some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');
     const [passes, reread] = await Promise.all([
         mapWithConcurrency(views, settings.bcConcurrency, (view) =>
             applyInEnvironment(view, eligible, request, {
@@ -77,7 +88,9 @@ export async function runSignOut(request: SignOutRequest, deps: EngineDependenci
             : undefined;
     if (watchUntil) await saveWatches(eligible, views, passes, request, watchUntil, deps.saveWatch);
 
-    const users = resolved.flatMap((entry) => userResult(entry, resolved, entraOutcomes, passes, views, request, now()));
+    const users = resolved.flatMap((entry) =>
+        userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
+    );
     const environments = views.map(environmentResult);
     const revokedAt = latestRevocation(reread, entraOutcomes);
     return {
@@ -108,7 +121,9 @@ async function saveWatches(
     until: string,
     saveWatch: EngineDependencies['saveWatch'],
 ): Promise<void> {
-    const active = views.map((view, index) => ({ view, pass: passes[index] })).filter(({ view }) => view.state === 'active');
+    const active = views
+        .map((view, index) => ({ view, pass: passes[index] }))
+        .filter(({ view }) => view.state === 'active');
     for (const user of users) {
         const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
         await saveWatch({
@@ -173,7 +188,9 @@ function userResult(
             return refused('protected', `protected: ${entry.reason}; nothing was changed`, identityFields(entry.user));
         case 'eligible': {
             const user = entry.user;
-            const aliases = all.filter((other) => other.kind === 'duplicate' && other.of === entry.reference).map((other) => other.reference);
+            const aliases = all
+                .filter((other) => other.kind === 'duplicate' && other.of === entry.reference)
+                .map((other) => other.reference);
             const bcUserNames = Object.fromEntries(
                 passes.flatMap((pass, index) => {
                     const identity: SessionIdentity | undefined = pass.identities.get(user.id);
@@ -188,7 +205,10 @@ function userResult(
                     ...identityFields(user),
                     ...(Object.keys(bcUserNames).length > 0 && { bcUserNames }),
                     ...(aliases.length > 0 && { detail: `also named as ${aliases.join(', ')}` }),
-                    systems: [...(entraOutcomes.get(user.id) ?? []), ...passes.flatMap((pass) => pass.outcomes.get(user.id) ?? [])],
+                    systems: [
+                        ...(entraOutcomes.get(user.id) ?? []),
+                        ...passes.flatMap((pass) => pass.outcomes.get(user.id) ?? []),
+                    ],
                 },
             ];
         }
@@ -196,7 +216,11 @@ function userResult(
 }
 
 function identityFields(user: DirectoryUser): Partial<UserResult> {
-    return { objectId: user.id, userPrincipalName: user.userPrincipalName, ...(user.userType && { userType: user.userType }) };
+    return {
+        objectId: user.id,
+        userPrincipalName: user.userPrincipalName,
+        ...(user.userType && { userType: user.userType }),
+    };
 }
 
 function environmentResult(view: EnvironmentView): EnvironmentResult {
@@ -204,7 +228,12 @@ function environmentResult(view: EnvironmentView): EnvironmentResult {
         case 'active':
             return { name: view.ref.name, status: 'succeeded' };
         case 'inactive':
-            return { name: view.ref.name, status: 'skipped', code: 'environment-not-active', detail: `status ${view.serviceStatus}` };
+            return {
+                name: view.ref.name,
+                status: 'skipped',
+                code: 'environment-not-active',
+                detail: `status ${view.serviceStatus}`,
+            };
         default:
             return {
                 name: view.ref.name,
@@ -220,7 +249,9 @@ function latestRevocation(
     entraOutcomes: Map<string, SystemOutcome[]>,
 ): string | undefined {
     const times: string[] = [];
-    for (const answer of reread?.values() ?? []) if (answer.ok && answer.value.signInSessionsValidFromDateTime) times.push(answer.value.signInSessionsValidFromDateTime);
+    for (const answer of reread?.values() ?? [])
+        if (answer.ok && answer.value.signInSessionsValidFromDateTime)
+            times.push(answer.value.signInSessionsValidFromDateTime);
     if (times.length === 0)
         for (const outcomes of entraOutcomes.values())
             for (const o of outcomes) if (o.system === ENTRA_REVOKE && o.status === 'succeeded') times.push(o.at);

@@ -25,7 +25,8 @@ export class TrailJournal implements StepJournal {
     constructor(private readonly trail: AuditTrail) {
         for (const event of trail.events()) {
             if (!event.step) continue;
-            if (event.type === 'step-outcome' && event.data?.outcome) this.remember(event.step, event.data.outcome as SystemOutcome);
+            if (event.type === 'step-outcome' && event.data?.outcome)
+                this.remember(event.step, event.data.outcome as SystemOutcome);
             if (event.type === 'step-intent' && event.data) this.intents.set(event.step, event.data);
         }
     }
@@ -38,7 +39,9 @@ export class TrailJournal implements StepJournal {
         return this.intents.get(step);
     }
 
-    async recordIntents(intents: readonly { step: string; user: string; data: Record<string, unknown> }[]): Promise<void> {
+    async recordIntents(
+        intents: readonly { step: string; user: string; data: Record<string, unknown> }[],
+    ): Promise<void> {
         if (intents.length === 0) return;
         await this.trail.append(intents.map(({ step, user, data }) => ({ type: 'step-intent', step, user, data })));
         for (const { step, data } of intents) this.intents.set(step, data);

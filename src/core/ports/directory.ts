@@ -18,7 +18,10 @@ export interface Directory {
     /** Looks users up by UPN or object id; an unknown user answers an error with code `Request_ResourceNotFound`. */
     getUsers(references: readonly string[]): Promise<Map<string, ItemResult<DirectoryUser>>>;
     /** The subset of `groupIds` each user is a transitive member of. */
-    checkMemberGroups(userIds: readonly string[], groupIds: readonly string[]): Promise<Map<string, ItemResult<string[]>>>;
+    checkMemberGroups(
+        userIds: readonly string[],
+        groupIds: readonly string[],
+    ): Promise<Map<string, ItemResult<string[]>>>;
     revokeSignInSessions(userIds: readonly string[]): Promise<Map<string, ItemResult<true>>>;
     setAccountEnabled(userIds: readonly string[], enabled: boolean): Promise<Map<string, ItemResult<true>>>;
 }

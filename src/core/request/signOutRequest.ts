@@ -115,7 +115,9 @@ export function requestInputSchema(policy: RequestPolicy) {
                 .union([
                     z.literal('all'),
                     z
-                        .array(z.string().regex(ENVIRONMENT_NAME_PATTERN, 'must be a Business Central environment name'))
+                        .array(
+                            z.string().regex(ENVIRONMENT_NAME_PATTERN, 'must be a Business Central environment name'),
+                        )
                         .min(1, 'must name at least one environment, or be "all"')
                         .max(100, 'must name at most 100 environments'),
                 ])
@@ -165,7 +167,10 @@ export function requestInputSchema(policy: RequestPolicy) {
         .strict();
 }
 
-/** Why a callback URL is refused, or undefined when it is allowed: https, default port, an allow-listed host. */
+/**
+ * Why a callback URL is refused, or undefined when it is allowed: https, no credentials, a host on the allow-list.
+ * An entry allows the default port only, unless it names one (`hooks.example.com:8443`).
+ */
 export function callbackUrlProblem(value: string, allowedHosts: readonly string[]): string | undefined {
     let url: URL;
     try {
@@ -175,10 +180,13 @@ export function callbackUrlProblem(value: string, allowedHosts: readonly string[
     }
     if (url.protocol !== 'https:') return 'must use https';
     if (url.username || url.password) return 'must not carry credentials';
-    if (url.port && url.port !== '443') return 'must use the default https port';
     const host = url.hostname.toLowerCase();
-    const allowed = allowedHosts.some((pattern) => hostMatches(host, pattern.toLowerCase()));
-    return allowed ? undefined : `host ${host} is not on the callback allow-list (CALLBACK_ALLOWED_HOSTS)`;
+    const port = url.port || '443';
+    const allowed = allowedHosts.some((entry) => {
+        const [pattern = '', entryPort = '443'] = entry.toLowerCase().split(':');
+        return entryPort === port && hostMatches(host, pattern);
+    });
+    return allowed ? undefined : `host ${url.host} is not on the callback allow-list (CALLBACK_ALLOWED_HOSTS)`;
 }
 
 /** `*.service-now.com` allows any sub-domain, never the bare domain; anything else must match exactly. */
@@ -229,7 +237,10 @@ export function foldUsers(users: readonly string[]): string[] {
  * An ITSM ticket delivered twice must run once: without an explicit id, the id is derived from the ticket and
  * what it asks for (platform-facts §8: ServiceNow retries on 429/5xx).
  */
-export function deriveRequestId(ticket: Ticket, what: Pick<SignOutRequest, 'users' | 'environments' | 'actions' | 'dryRun'>): string {
+export function deriveRequestId(
+    ticket: Ticket,
+    what: Pick<SignOutRequest, 'users' | 'environments' | 'actions' | 'dryRun'>,
+): string {
     const canonical = JSON.stringify([
         ticket.system,
         ticket.number,
@@ -267,7 +278,11 @@ export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: 
         if (hold.kind === 'until' && Date.parse(hold.until) <= now.getTime())
             problems.push({ field, reason: 'must be in the future' });
     }
-    if (Object.values(actions).every((action) => action === false || (typeof action === 'object' && action.kind === 'off')))
+    if (
+        Object.values(actions).every(
+            (action) => action === false || (typeof action === 'object' && action.kind === 'off'),
+        )
+    )
         problems.push({ field: 'actions', reason: 'must ask for at least one action' });
     if (problems.length > 0) return { ok: false, problems };
 

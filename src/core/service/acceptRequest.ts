@@ -12,7 +12,12 @@ export type AcceptOutcome =
  * Validates, claims the request id once and queues a work item. A duplicate returns the existing request; one that
  * was claimed but never left `accepted` (its enqueue failed) is queued again, which is harmless: work is leased.
  */
-export async function acceptRequest(input: unknown, caller: Caller, source: RequestSource, deps: ServiceDependencies): Promise<AcceptOutcome> {
+export async function acceptRequest(
+    input: unknown,
+    caller: Caller,
+    source: RequestSource,
+    deps: ServiceDependencies,
+): Promise<AcceptOutcome> {
     const now = deps.now?.() ?? new Date();
     const parsed = parseSignOutRequest(input, deps.settings.policy, now);
     if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };

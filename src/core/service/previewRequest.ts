@@ -5,7 +5,8 @@ import { parseSignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import type { ServiceDependencies } from './serviceDependencies';
 
-export type PreviewOutcome = { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'previewed'; result: SignOutResult };
+export type PreviewOutcome =
+    { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'previewed'; result: SignOutResult };
 
 /** A dry run remembers nothing and writes nothing. */
 const NO_JOURNAL: StepJournal = {
@@ -30,7 +31,13 @@ export async function previewRequest(input: unknown, deps: ServiceDependencies):
     const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
     const result = await runSignOut(
         request,
-        { ...deps.tenantServices(request.tenantId, deadlineAt), journal: NO_JOURNAL, saveWatch: nothingToSave, saveHold: nothingToSave, ...(deps.now && { now: deps.now }) },
+        {
+            ...deps.tenantServices(request.tenantId, deadlineAt),
+            journal: NO_JOURNAL,
+            saveWatch: nothingToSave,
+            saveHold: nothingToSave,
+            ...(deps.now && { now: deps.now }),
+        },
         deps.settings.engine,
     );
     return { kind: 'previewed', result };

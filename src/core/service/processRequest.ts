@@ -28,7 +28,11 @@ export class RetryLaterError extends Error {
  * repeated. Transient failures ask the host for another delivery, except on the last one, which finishes with
  * what it has (a truthful `partial`) rather than leaving the request to the poison queue.
  */
-export async function processRequest(requestId: string, attempt: AttemptInfo, deps: ServiceDependencies): Promise<ProcessOutcome> {
+export async function processRequest(
+    requestId: string,
+    attempt: AttemptInfo,
+    deps: ServiceDependencies,
+): Promise<ProcessOutcome> {
     const now = () => deps.now?.() ?? new Date();
     const started = await deps.audit.startAttempt(requestId, attempt.owner, deps.settings.leaseInMs, now());
     switch (started.kind) {
@@ -50,7 +54,12 @@ export async function processRequest(requestId: string, attempt: AttemptInfo, de
     }
 }
 
-async function runUnderLease(request: SignOutRequest, record: RequestRecord, attempt: AttemptInfo, deps: ServiceDependencies): Promise<ProcessOutcome> {
+async function runUnderLease(
+    request: SignOutRequest,
+    record: RequestRecord,
+    attempt: AttemptInfo,
+    deps: ServiceDependencies,
+): Promise<ProcessOutcome> {
     const now = () => deps.now?.() ?? new Date();
     const requestId = request.requestId;
     const trail = await deps.audit.openTrail(requestId);
@@ -82,7 +91,13 @@ async function runUnderLease(request: SignOutRequest, record: RequestRecord, att
 
     const lastAttempt = attempt.dequeueCount >= deps.settings.maxDequeueCount;
     if (hasRetryableFailures(result) && !lastAttempt) {
-        await journal.note([{ type: 'attempt-incomplete', status: result.status, detail: 'transient failures; the host will deliver the message again' }]);
+        await journal.note([
+            {
+                type: 'attempt-incomplete',
+                status: result.status,
+                detail: 'transient failures; the host will deliver the message again',
+            },
+        ]);
         throw new RetryLaterError(`Request ${requestId} met transient failures; retrying`);
     }
     return { kind: 'finished', record: await finish(request, result, attempt.owner, deps) };
@@ -101,13 +116,23 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
         dryRun: request.dryRun,
         startedAt: when,
         finishedAt: when,
-        users: request.users.map((user) => ({ user, outcome: 'failed', detail: `authentication failed (${error.code})`, systems: [] })),
+        users: request.users.map((user) => ({
+            user,
+            outcome: 'failed',
+            detail: `authentication failed (${error.code})`,
+            systems: [],
+        })),
         environments: [],
         residualRisk: { notes: [`The service could not authenticate (${error.code}); nothing was changed.`] },
     };
 }
 
-async function finish(request: SignOutRequest, result: SignOutResult, owner: string, deps: ServiceDependencies): Promise<RequestRecord> {
+async function finish(
+    request: SignOutRequest,
+    result: SignOutResult,
+    owner: string,
+    deps: ServiceDependencies,
+): Promise<RequestRecord> {
     const requestId = request.requestId;
     const record = await deps.audit.finishRequest(requestId, owner, result);
     const trail = await deps.audit.openTrail(requestId);
@@ -116,12 +141,18 @@ async function finish(request: SignOutRequest, result: SignOutResult, owner: str
             type: 'request-finished',
             status: result.status,
             data: {
-                users: result.users.map((user) => ({ user: user.user, outcome: user.outcome, systems: user.systems.map((s) => `${s.system}=${s.status}`) })),
+                users: result.users.map((user) => ({
+                    user: user.user,
+                    outcome: user.outcome,
+                    systems: user.systems.map((s) => `${s.system}=${s.status}`),
+                })),
                 residualRisk: result.residualRisk,
             },
         },
     ]);
-    const resolvedKeys = result.users.flatMap((user) => [user.objectId, user.userPrincipalName].filter((key): key is string => !!key));
+    const resolvedKeys = result.users.flatMap((user) =>
+        [user.objectId, user.userPrincipalName].filter((key): key is string => !!key),
+    );
     if (resolvedKeys.length > 0) await deps.audit.indexUser(requestId, resolvedKeys, record.createdAt);
     if (request.callbackUrl) {
         const delivery = await deps.callbacks.send(request.callbackUrl, { requestId, status: result.status, result });

@@ -35,13 +35,24 @@ export interface SweepReport {
  */
 export async function runSweep(owner: string, deps: ServiceDependencies, leaseInMs: number): Promise<SweepReport> {
     const now = deps.now?.() ?? new Date();
-    const report: SweepReport = { watchedUsers: 0, reconnectsCancelled: 0, watchesEnded: 0, holdsReleased: 0, holdsLeftAsIs: 0, poisonReported: 0, failures: [] };
-    if (!(await deps.audit.tryAcquireLease(SWEEP_LEASE, owner, leaseInMs, now))) return { ...report, skipped: 'another sweep holds the lease' };
+    const report: SweepReport = {
+        watchedUsers: 0,
+        reconnectsCancelled: 0,
+        watchesEnded: 0,
+        holdsReleased: 0,
+        holdsLeftAsIs: 0,
+        poisonReported: 0,
+        failures: [],
+    };
+    if (!(await deps.audit.tryAcquireLease(SWEEP_LEASE, owner, leaseInMs, now)))
+        return { ...report, skipped: 'another sweep holds the lease' };
     try {
         const deadlineAt = now.getTime() + leaseInMs;
         await sweepWatches(now, deadlineAt, deps, report);
         await releaseHolds(now, deadlineAt, deps, report);
-        report.purged = await deps.audit.purgeOlderThan(new Date(now.getTime() - deps.settings.retentionDays * DAY_IN_MS));
+        report.purged = await deps.audit.purgeOlderThan(
+            new Date(now.getTime() - deps.settings.retentionDays * DAY_IN_MS),
+        );
         await reportPoison(deps, report);
     } finally {
         await deps.audit.releaseLease(SWEEP_LEASE, owner);
@@ -55,7 +66,12 @@ async function appendTo(deps: ServiceDependencies, requestId: string, events: Au
     await trail.append(events);
 }
 
-async function sweepWatches(now: Date, deadlineAt: number, deps: ServiceDependencies, report: SweepReport): Promise<void> {
+async function sweepWatches(
+    now: Date,
+    deadlineAt: number,
+    deps: ServiceDependencies,
+    report: SweepReport,
+): Promise<void> {
     const watches = await deps.audit.listWatches();
     const active: WatchRecord[] = [];
     for (const watch of watches) {
@@ -63,7 +79,9 @@ async function sweepWatches(now: Date, deadlineAt: number, deps: ServiceDependen
             active.push(watch);
             continue;
         }
-        await appendTo(deps, watch.requestId, [{ type: 'watch-ended', user: watch.objectId, detail: `watch window closed at ${watch.until}` }]);
+        await appendTo(deps, watch.requestId, [
+            { type: 'watch-ended', user: watch.objectId, detail: `watch window closed at ${watch.until}` },
+        ]);
         await deps.audit.deleteWatch(watch.requestId, watch.objectId);
         report.watchesEnded++;
     }
@@ -78,68 +96,119 @@ async function sweepWatches(now: Date, deadlineAt: number, deps: ServiceDependen
 }
 
 /** The protected list may have grown since the request: such users leave the watch untouched. */
-async function dropProtected(watches: WatchRecord[], services: TenantServices, deps: ServiceDependencies, report: SweepReport): Promise<WatchRecord[]> {
+async function dropProtected(
+    watches: WatchRecord[],
+    services: TenantServices,
+    deps: ServiceDependencies,
+    report: SweepReport,
+): Promise<WatchRecord[]> {
     const policy = deps.settings.engine;
-    const groups = policy.protectedGroupIds.length > 0 ? await services.directory.checkMemberGroups(watches.map((w) => w.objectId), policy.protectedGroupIds) : undefined;
+    const groups =
+        policy.protectedGroupIds.length > 0
+            ? await services.directory.checkMemberGroups(
+                  watches.map((w) => w.objectId),
+                  policy.protectedGroupIds,
+              )
+            : undefined;
     const allowed: WatchRecord[] = [];
     for (const watch of watches) {
         const membership = groups?.get(watch.objectId);
         const memberOf = membership === undefined ? [] : membership.ok ? membership.value : 'unknown';
-        const user = { id: watch.objectId, userPrincipalName: watch.userPrincipalName, mail: null, userType: null, accountEnabled: null, signInSessionsValidFromDateTime: null };
+        const user = {
+            id: watch.objectId,
+            userPrincipalName: watch.userPrincipalName,
+            mail: null,
+            userType: null,
+            accountEnabled: null,
+            signInSessionsValidFromDateTime: null,
+        };
         const reason = protectionReason(watch.userPrincipalName, user, policy, memberOf);
         if (!reason) {
             allowed.push(watch);
             continue;
         }
-        await appendTo(deps, watch.requestId, [{ type: 'watch-dropped', user: watch.objectId, status: 'protected', detail: reason }]);
+        await appendTo(deps, watch.requestId, [
+            { type: 'watch-dropped', user: watch.objectId, status: 'protected', detail: reason },
+        ]);
         await deps.audit.deleteWatch(watch.requestId, watch.objectId);
         report.failures.push(`watch of ${watch.userPrincipalName} dropped: ${reason}`);
     }
     return allowed;
 }
 
-async function cancelReconnects(watches: WatchRecord[], services: TenantServices, deps: ServiceDependencies, report: SweepReport): Promise<void> {
+async function cancelReconnects(
+    watches: WatchRecord[],
+    services: TenantServices,
+    deps: ServiceDependencies,
+    report: SweepReport,
+): Promise<void> {
     const environments = new Map<string, { family: string; name: string }>();
     for (const watch of watches)
-        for (const name of watch.environments) environments.set(`${watch.applicationFamily}/${name}`.toLowerCase(), { family: watch.applicationFamily, name });
-    await mapWithConcurrency([...environments.values()], deps.settings.engine.bcConcurrency, async ({ family, name }) => {
-        const ref = { applicationFamily: family, name };
-        let sessions: BcSession[];
-        try {
-            sessions = await services.bcAdmin.listSessions(ref);
-        } catch (error) {
-            report.failures.push(`listing sessions of ${name} failed: ${asServiceError(error).code}`);
-            return;
-        }
-        for (const watch of watches.filter((w) => w.applicationFamily === family && w.environments.includes(name))) {
-            const names = watch.sessionUserNames[name] ?? [];
-            const events: AuditEventInput[] = [];
-            for (const session of sessions.filter((s) => sessionBelongsTo(s, names))) {
-                try {
-                    const result = await services.bcAdmin.deleteSession(ref, session.sessionId);
-                    if (result === 'cancelled') report.reconnectsCancelled++;
-                    events.push({
-                        type: 'reconnect-cancelled',
-                        user: watch.objectId,
-                        system: `bc.${name}.sessions`,
-                        status: result,
-                        data: { environment: name, sessionId: session.sessionId, clientType: session.clientType ?? null, logOnDate: session.logOnDate ?? null, heuristic: watch.heuristic },
-                    });
-                } catch (error) {
-                    report.failures.push(`cancelling session ${session.sessionId} in ${name} failed: ${asServiceError(error).code}`);
-                }
+        for (const name of watch.environments)
+            environments.set(`${watch.applicationFamily}/${name}`.toLowerCase(), {
+                family: watch.applicationFamily,
+                name,
+            });
+    await mapWithConcurrency(
+        [...environments.values()],
+        deps.settings.engine.bcConcurrency,
+        async ({ family, name }) => {
+            const ref = { applicationFamily: family, name };
+            let sessions: BcSession[];
+            try {
+                sessions = await services.bcAdmin.listSessions(ref);
+            } catch (error) {
+                report.failures.push(`listing sessions of ${name} failed: ${asServiceError(error).code}`);
+                return;
             }
-            await appendTo(deps, watch.requestId, events);
-        }
-    });
+            for (const watch of watches.filter(
+                (w) => w.applicationFamily === family && w.environments.includes(name),
+            )) {
+                const names = watch.sessionUserNames[name] ?? [];
+                const events: AuditEventInput[] = [];
+                for (const session of sessions.filter((s) => sessionBelongsTo(s, names))) {
+                    try {
+                        const result = await services.bcAdmin.deleteSession(ref, session.sessionId);
+                        if (result === 'cancelled') report.reconnectsCancelled++;
+                        events.push({
+                            type: 'reconnect-cancelled',
+                            user: watch.objectId,
+                            system: `bc.${name}.sessions`,
+                            status: result,
+                            data: {
+                                environment: name,
+                                sessionId: session.sessionId,
+                                clientType: session.clientType ?? null,
+                                logOnDate: session.logOnDate ?? null,
+                                heuristic: watch.heuristic,
+                            },
+                        });
+                    } catch (error) {
+                        report.failures.push(
+                            `cancelling session ${session.sessionId} in ${name} failed: ${asServiceError(error).code}`,
+                        );
+                    }
+                }
+                await appendTo(deps, watch.requestId, events);
+            }
+        },
+    );
 }
 
 /** Restores a prior state only if this service made the change and the current state is still what it set. */
-async function releaseHolds(now: Date, deadlineAt: number, deps: ServiceDependencies, report: SweepReport): Promise<void> {
+async function releaseHolds(
+    now: Date,
+    deadlineAt: number,
+    deps: ServiceDependencies,
+    report: SweepReport,
+): Promise<void> {
     for (const hold of await deps.audit.listDueHolds(now)) {
         const services = deps.tenantServices(hold.tenantId, deadlineAt);
         try {
-            const verdict = hold.kind === 'entra-block' ? await releaseEntraBlock(hold, services) : await releaseBcDisable(hold, services);
+            const verdict =
+                hold.kind === 'entra-block'
+                    ? await releaseEntraBlock(hold, services)
+                    : await releaseBcDisable(hold, services);
             await appendTo(deps, hold.requestId, [
                 {
                     type: verdict.released ? 'hold-released' : 'hold-left-as-is',
@@ -153,7 +222,9 @@ async function releaseHolds(now: Date, deadlineAt: number, deps: ServiceDependen
             if (verdict.released) report.holdsReleased++;
             else report.holdsLeftAsIs++;
         } catch (error) {
-            report.failures.push(`releasing ${hold.kind} of ${hold.userPrincipalName} failed: ${asServiceError(error).code}; will retry`);
+            report.failures.push(
+                `releasing ${hold.kind} of ${hold.userPrincipalName} failed: ${asServiceError(error).code}; will retry`,
+            );
         }
     }
 }
@@ -164,21 +235,29 @@ interface ReleaseVerdict {
 }
 
 async function releaseEntraBlock(hold: HoldRecord, services: TenantServices): Promise<ReleaseVerdict> {
-    if (hold.prior !== 'true') return { released: false, why: `sign-in was ${hold.prior === 'false' ? 'already blocked' : 'in an unknown state'} before; not ours to enable` };
+    if (hold.prior !== 'true')
+        return {
+            released: false,
+            why: `sign-in was ${hold.prior === 'false' ? 'already blocked' : 'in an unknown state'} before; not ours to enable`,
+        };
     const current = (await services.directory.getUsers([hold.objectId])).get(hold.objectId);
     if (!current?.ok) throw current?.error ?? new Error('no answer');
-    if (current.value.accountEnabled !== false) return { released: false, why: 'sign-in is no longer blocked: someone changed it since; left as is' };
+    if (current.value.accountEnabled !== false)
+        return { released: false, why: 'sign-in is no longer blocked: someone changed it since; left as is' };
     const answer = (await services.directory.setAccountEnabled([hold.objectId], true)).get(hold.objectId);
     if (!answer?.ok) throw answer?.error ?? new Error('no answer');
     return { released: true, why: `sign-in unblocked; the hold ended at ${hold.releaseAt}` };
 }
 
 async function releaseBcDisable(hold: HoldRecord, services: TenantServices): Promise<ReleaseVerdict> {
-    if (!hold.environment || !hold.bcUserSecurityId) return { released: false, why: 'the hold does not name a BC user' };
-    if (hold.prior !== 'Enabled') return { released: false, why: `the BC user was ${hold.prior} before; not ours to enable` };
+    if (!hold.environment || !hold.bcUserSecurityId)
+        return { released: false, why: 'the hold does not name a BC user' };
+    if (hold.prior !== 'Enabled')
+        return { released: false, why: `the BC user was ${hold.prior} before; not ours to enable` };
     const current = await services.bcAutomation.getUser(hold.environment, hold.bcUserSecurityId);
     if (!current) return { released: false, why: 'the BC user no longer exists' };
-    if (current.state !== 'Disabled') return { released: false, why: `the BC user is ${current.state} now: someone changed it since; left as is` };
+    if (current.state !== 'Disabled')
+        return { released: false, why: `the BC user is ${current.state} now: someone changed it since; left as is` };
     await services.bcAutomation.setUserState(hold.environment, current, 'Enabled');
     return { released: true, why: `BC user enabled again; the hold ended at ${hold.releaseAt}` };
 }
@@ -190,12 +269,34 @@ async function reportPoison(deps: ServiceDependencies, report: SweepReport): Pro
         const parsed = tryParseJson(message.text);
         const requestId = isWorkItem(parsed) ? parsed.workItem.requestId : requestIdOf(parsed);
         const record = requestId ? await deps.audit.getRequest(requestId) : undefined;
-        const data = { messageId: message.messageId, dequeueCount: message.dequeueCount, insertedOn: message.insertedOn ?? null };
+        const data = {
+            messageId: message.messageId,
+            dequeueCount: message.dequeueCount,
+            insertedOn: message.insertedOn ?? null,
+        };
         if (record && !FINAL_STATES.includes(record.state)) {
-            await deps.audit.setState(record.requestId, 'dead-lettered', `delivery failed ${message.dequeueCount} times`);
-            await appendTo(deps, record.requestId, [{ type: 'dead-lettered', status: 'dead-lettered', detail: `delivery failed ${message.dequeueCount} times`, data }]);
+            await deps.audit.setState(
+                record.requestId,
+                'dead-lettered',
+                `delivery failed ${message.dequeueCount} times`,
+            );
+            await appendTo(deps, record.requestId, [
+                {
+                    type: 'dead-lettered',
+                    status: 'dead-lettered',
+                    detail: `delivery failed ${message.dequeueCount} times`,
+                    data,
+                },
+            ]);
         } else if (!record) {
-            await recordRefusedMessage(message.text, [{ field: '(message)', reason: `delivery failed ${message.dequeueCount} times` }], 'dead-lettered', { kind: 'queue', id: `${deps.settings.queueName}-poison` }, deps, data);
+            await recordRefusedMessage(
+                message.text,
+                [{ field: '(message)', reason: `delivery failed ${message.dequeueCount} times` }],
+                'dead-lettered',
+                { kind: 'queue', id: `${deps.settings.queueName}-poison` },
+                deps,
+                data,
+            );
         }
         await deps.queue.deletePoison(message);
         report.poisonReported++;

@@ -1,0 +1,528 @@
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { TransientServiceError, ValidationError } from '../../core/errors';
+import {
+    LeaseLostError,
+    RequestNotFoundError,
+    type AttemptOutcome,
+    type AuditEvent,
+    type AuditStore,
+    type AuditTrail,
+    type ClaimOutcome,
+    type HistoryQuery,
+    type HoldRecord,
+    type NewRequestRecord,
+    type Page,
+    type PurgeReport,
+    type RequestRecord,
+    type RequestSummary,
+    type VerifyReport,
+    type WatchRecord,
+} from '../../core/ports/auditStore';
+import { FINAL_STATES, type SignOutResult } from '../../core/result';
+import { openAuditTables, type AuditTables } from './auditTables';
+import { mapWithConcurrency } from '../../core/concurrency';
+import { optionalString } from './entityFields';
+import { decodeEvent } from './eventEntity';
+import { canonicalJson, findChainBreak, type TrailAnchor } from './hashChain';
+import { decodeHold, holdEntity, holdKeys, type HoldKey } from './holdEntity';
+import {
+    isEmptyRange,
+    requestIdOfTimeRowKey,
+    requestKeyOf,
+    sequenceRowKey,
+    timeFilterClauses,
+    timeKeyBounds,
+    timeOf,
+    timeRangeOf,
+    userKeyOf,
+    type TimeRange,
+} from './keys';
+import { releaseLease, tryAcquireLease } from './leases';
+import { decodePageToken, encodePageToken } from './pageToken';
+import {
+    decodeRecord,
+    decodeSummary,
+    RECORD_ROW_KEY,
+    recordEntity,
+    recordScalars,
+    sanitizeRecord,
+    SUMMARY_FIELDS,
+    type StoredRecord,
+} from './requestEntity';
+import { purgeRequestsBefore } from './retention';
+import { statusOf, storageCall, toStorageError } from './storageErrors';
+import { TableAuditTrail } from './tableAuditTrail';
+import type { TableConnection } from './tableConnection';
+import { listAll, readEntity, streamEntities, type StoredEntity } from './tableReads';
+import { timelineEntity, timelineRowBelongsTo } from './timeline';
+import { MAX_TRANSACTION_ENTITIES } from './transactions';
+import { indexEntry, USER_REF_ROW_RANGE, userReference } from './userIndex';
+import { decodeWatch, watchEntity, watchKeys } from './watchEntity';
+
+export interface TableAuditStoreOptions {
+    connection: TableConnection;
+    /** Letters and digits, starting with a letter: `signout` gives `signoutRequests`, `signoutEvents`, ... */
+    tablePrefix: string;
+    /** For tests; defaults to the system clock. */
+    clock?: () => Date;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+/** The service returns at most 1000 entities per query page. */
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PURGE_ENTITIES = 1000;
+/** Re-reads after an etag conflict (412) or a lost create (409) before reporting contention as transient. */
+const MAX_CONCURRENCY_ROUNDS = 8;
+/** Point reads and writes in flight at once when one call touches many partitions. */
+const FAN_OUT = 8;
+
+/**
+ * The audit store over Azure Table Storage. Table design, keys and limits: docs/audit.md. Storage failures
+ * surface as `ServiceError` / `TransientServiceError` (service `storage`); bad input as `ValidationError`.
+ */
+export class TableAuditStore implements AuditStore {
+    private constructor(
+        private readonly tables: AuditTables,
+        private readonly clock: () => Date,
+    ) {}
+
+    /** Opens the store, creating its tables when missing. */
+    static async create(options: TableAuditStoreOptions): Promise<TableAuditStore> {
+        const tables = await openAuditTables(options.connection, options.tablePrefix);
+        return new TableAuditStore(tables, options.clock ?? (() => new Date()));
+    }
+
+    async claimRequest(newRecord: NewRequestRecord): Promise<ClaimOutcome> {
+        const record = sanitizeRecord({ ...newRecord, updatedAt: this.now(), attempts: 0 });
+        const entity = recordEntity(record);
+        const timelineRow = timelineEntity(record.requestId, record.createdAt);
+        // Timeline first: a crash between the two writes leaves a timeline row without a record (skipped by
+        // readers, removed by retention), never a record that retention cannot find.
+        await storageCall('add request to timeline', () => this.tables.timeline.upsertEntity(timelineRow, 'Replace'));
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            try {
+                const created = await this.tables.requests.createEntity(entity);
+                return { claimed: true, record: decodeRecord({ ...entity, etag: created.etag ?? '' }).record };
+            } catch (error) {
+                // 409: the id is already known (platform-facts §7), so this request must not run again.
+                if (statusOf(error) !== 409) throw toStorageError(error, `claim request ${record.requestId}`);
+            }
+            const existing = await this.readRecord(record.requestId);
+            if (existing) {
+                await this.dropTimelineRowOfLostClaim(timelineRow, existing.record);
+                return { claimed: false, existing: existing.record };
+            }
+        }
+        throw contention(`claim request ${record.requestId}`);
+    }
+
+    async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+        return (await this.readRecord(requestId))?.record;
+    }
+
+    async startAttempt(
+        requestId: string,
+        owner: string,
+        leaseInMs: number,
+        now = this.clock(),
+    ): Promise<AttemptOutcome> {
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (!stored) return { kind: 'unknown' };
+            const { record, etag } = stored;
+            if (FINAL_STATES.includes(record.state)) return { kind: 'final', record };
+            const leaseHeld = record.leaseUntil !== undefined && Date.parse(record.leaseUntil) > now.getTime();
+            if (record.leaseOwner !== undefined && record.leaseOwner !== owner && leaseHeld) {
+                return { kind: 'busy', record };
+            }
+            const next: RequestRecord = {
+                ...record,
+                state: 'running',
+                attempts: record.attempts + 1,
+                leaseOwner: owner,
+                leaseUntil: new Date(now.getTime() + leaseInMs).toISOString(),
+                updatedAt: this.now(),
+            };
+            // Merge with the etag: only the scalars change, and a concurrent writer makes this fail with 412.
+            if (await this.writeRecord(requestId, recordScalars(next), 'Merge', etag))
+                return { kind: 'acquired', record: next };
+        }
+        throw contention(`start attempt on ${requestId}`);
+    }
+
+    /** Clears the lease if `owner` still holds it; the state stays, so the next attempt takes over at once. */
+    async releaseAttempt(requestId: string, owner: string): Promise<void> {
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (stored?.record.leaseOwner !== owner) return;
+            const { leaseOwner: _leaseOwner, leaseUntil: _leaseUntil, ...record } = stored.record;
+            // Replace, because a merge cannot remove the lease columns.
+            const entity = recordEntity({ ...record, updatedAt: this.now() }, stored.anchor);
+            if (await this.writeRecord(requestId, entity, 'Replace', stored.etag)) return;
+        }
+        throw contention(`release attempt on ${requestId}`);
+    }
+
+    async finishRequest(requestId: string, owner: string, result: SignOutResult): Promise<RequestRecord> {
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (!stored) throw new RequestNotFoundError(requestId);
+            const { leaseOwner, leaseUntil: _leaseUntil, ...record } = stored.record;
+            const finished = sanitizeRecord({ ...record, state: result.status, result, updatedAt: this.now() });
+            if (leaseOwner !== owner) {
+                // A retried call whose first write went through finds its own result, not a lost lease.
+                if (FINAL_STATES.includes(stored.record.state) && sameStoredResult(stored.record, finished)) {
+                    return stored.record;
+                }
+                throw new LeaseLostError(requestId, owner, leaseOwner);
+            }
+            // Replace, not merge: the lease columns go, and result columns of another size must not linger.
+            const entity = recordEntity(finished, await this.trailAnchor(requestId));
+            // What was stored, which for a very large result is a reduced form of it.
+            if (await this.writeRecord(requestId, entity, 'Replace', stored.etag)) {
+                return decodeRecord({ ...entity, etag: '' }).record;
+            }
+        }
+        throw contention(`finish request ${requestId}`);
+    }
+
+    async setState(requestId: string, state: RequestRecord['state'], detail?: string): Promise<void> {
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (!stored) throw new RequestNotFoundError(requestId);
+            const next = sanitizeRecord({
+                ...stored.record,
+                state,
+                updatedAt: this.now(),
+                ...(detail !== undefined && { stateDetail: detail }),
+            });
+            if (await this.writeRecord(requestId, recordScalars(next), 'Merge', stored.etag)) return;
+        }
+        throw contention(`set state of ${requestId}`);
+    }
+
+    async openTrail(requestId: string): Promise<AuditTrail> {
+        requestKeyOf(requestId); // An id that can never be a key fails here, not at the first append.
+        return TableAuditTrail.open(requestId, this.tables.events, () => this.listEvents(requestId), this.clock);
+    }
+
+    async listEvents(requestId: string): Promise<AuditEvent[]> {
+        return (await this.eventEntities(requestId)).map(decodeEvent);
+    }
+
+    async verifyTrail(requestId: string): Promise<VerifyReport> {
+        const [stored, entities] = await Promise.all([this.readRecord(requestId), this.eventEntities(requestId)]);
+        return verifyEntities(requestId, stored, entities);
+    }
+
+    async verifyRange(from: Date, to: Date): Promise<VerifyReport> {
+        let requestsChecked = 0;
+        let eventsChecked = 0;
+        for await (const stored of this.recordsInRange(timeRangeOf(from, to))) {
+            const report = verifyEntities(
+                stored.record.requestId,
+                stored,
+                await this.eventEntities(stored.record.requestId),
+            );
+            requestsChecked += report.requestsChecked;
+            eventsChecked += report.eventsChecked;
+            if (!report.ok) return { ...report, requestsChecked, eventsChecked };
+        }
+        return { ok: true, requestsChecked, eventsChecked };
+    }
+
+    async indexUser(requestId: string, userKeys: readonly string[], at: string): Promise<void> {
+        const atMs = timeOf(at, 'at');
+        const keys = [...new Set(userKeys.map((key) => key.toLowerCase()).filter((key) => key !== ''))];
+        const references = keys.map((key) => userReference(key, requestId, at));
+        const previous = await listAll(
+            this.tables.requests,
+            {
+                queryOptions: {
+                    filter: odata`PartitionKey eq ${requestKeyOf(requestId)} and RowKey ge ${USER_REF_ROW_RANGE.lower} and RowKey lt ${USER_REF_ROW_RANGE.upper}`,
+                },
+            },
+            'list user references',
+        );
+        // Indexed again at another time: the old entry would otherwise linger beyond retention's reach.
+        const moved = previous.flatMap((ref) => {
+            const userKey = optionalString(ref, 'userKey');
+            const previousAt = optionalString(ref, 'at');
+            return userKey !== undefined && previousAt !== undefined && previousAt !== at && keys.includes(userKey)
+                ? [indexEntry(userKey, requestId, timeOf(previousAt, 'at'), previousAt)]
+                : [];
+        });
+        await mapWithConcurrency(moved, FAN_OUT, (entry) => this.deleteIfPresent(this.tables.userIndex, entry));
+        // References before entries, in transactions of at most 100 rows of the request's partition.
+        for (let start = 0; start < references.length; start += MAX_TRANSACTION_ENTITIES) {
+            const batch = references.slice(start, start + MAX_TRANSACTION_ENTITIES);
+            const actions: TransactionAction[] = batch.map((reference) => ['upsert', reference, 'Replace']);
+            await storageCall('write user references', () => this.tables.requests.submitTransaction(actions));
+        }
+        await mapWithConcurrency(keys, FAN_OUT, (key) =>
+            storageCall('index user', () =>
+                this.tables.userIndex.upsertEntity(indexEntry(key, requestId, atMs, at), 'Replace'),
+            ),
+        );
+    }
+
+    async userHistory(userKey: string, query: HistoryQuery = {}): Promise<Page<RequestSummary>> {
+        const partitionKey = keyOrUndefined(() => userKeyOf(userKey));
+        if (partitionKey === undefined) return { items: [] };
+        const range = timeRangeOf(query.from, query.to);
+        if (isEmptyRange(range)) return { items: [] };
+        const clauses = [odata`PartitionKey eq ${partitionKey}`, ...timeFilterClauses(timeKeyBounds(range), false)];
+        return this.summaryPage(this.tables.userIndex, clauses, query, () => true);
+    }
+
+    async listRecent(query: HistoryQuery = {}): Promise<Page<RequestSummary>> {
+        const range = timeRangeOf(query.from, query.to);
+        if (isEmptyRange(range)) return { items: [] };
+        return this.summaryPage(
+            this.tables.timeline,
+            timeFilterClauses(timeKeyBounds(range), true),
+            query,
+            (row, summary) => timelineRowBelongsTo(row, summary.requestId, summary.createdAt),
+        );
+    }
+
+    /** One line per request, newest first: `{"requestId", "record", "events"}` followed by a newline. */
+    async *exportRange(from: Date, to: Date): AsyncIterable<string> {
+        for await (const { record } of this.recordsInRange(timeRangeOf(from, to))) {
+            const events = await this.listEvents(record.requestId);
+            yield `${JSON.stringify({ requestId: record.requestId, record, events })}\n`;
+        }
+    }
+
+    async purgeOlderThan(cutoff: Date, options: { maxEntities?: number } = {}): Promise<PurgeReport> {
+        const maxEntities = options.maxEntities ?? DEFAULT_PURGE_ENTITIES;
+        // Two, because an index entry and its back-reference go together: any smaller budget could never progress.
+        if (!Number.isInteger(maxEntities) || maxEntities < 2) {
+            throw new ValidationError([{ field: 'maxEntities', reason: 'must be an integer of at least 2' }]);
+        }
+        return purgeRequestsBefore(this.tables, timeOf(cutoff, 'cutoff'), maxEntities);
+    }
+
+    async upsertWatch(watch: WatchRecord): Promise<void> {
+        await storageCall('upsert watch', () => this.tables.watches.upsertEntity(watchEntity(watch), 'Replace'));
+    }
+
+    async listWatches(): Promise<WatchRecord[]> {
+        return (await listAll(this.tables.watches, {}, 'list watches')).map(decodeWatch);
+    }
+
+    async deleteWatch(requestId: string, objectId: string): Promise<void> {
+        await this.deleteIfPresent(this.tables.watches, watchKeys(requestId, objectId));
+    }
+
+    async upsertHold(hold: HoldRecord): Promise<void> {
+        await storageCall('upsert hold', () => this.tables.holds.upsertEntity(holdEntity(hold), 'Replace'));
+    }
+
+    async listDueHolds(now: Date): Promise<HoldRecord[]> {
+        const filter = odata`releaseAtTime le ${now}`;
+        return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list due holds')).map(decodeHold);
+    }
+
+    async deleteHold(hold: HoldKey): Promise<void> {
+        await this.deleteIfPresent(this.tables.holds, holdKeys(hold));
+    }
+
+    async tryAcquireLease(name: string, owner: string, leaseInMs: number, now = this.clock()): Promise<boolean> {
+        return tryAcquireLease(this.tables.leases, name, owner, leaseInMs, now);
+    }
+
+    async releaseLease(name: string, owner: string): Promise<void> {
+        await releaseLease(this.tables.leases, name, owner);
+    }
+
+    private now(): string {
+        return this.clock().toISOString();
+    }
+
+    /** The record and its etag; undefined when unknown, including ids too long to ever have been stored. */
+    private async readRecord(requestId: string): Promise<StoredRecord | undefined> {
+        const partitionKey = keyOrUndefined(() => requestKeyOf(requestId));
+        if (partitionKey === undefined) return undefined;
+        const entity = await readEntity(
+            this.tables.requests,
+            partitionKey,
+            RECORD_ROW_KEY,
+            `read request ${requestId}`,
+        );
+        return entity && decodeRecord(entity);
+    }
+
+    /** Writes the record row with its etag; false when another writer changed it first (412) or deleted it (404). */
+    private async writeRecord(
+        requestId: string,
+        properties: Record<string, unknown>,
+        mode: 'Merge' | 'Replace',
+        etag: string,
+    ): Promise<boolean> {
+        const entity = { ...properties, partitionKey: requestKeyOf(requestId), rowKey: RECORD_ROW_KEY };
+        try {
+            await this.tables.requests.updateEntity(entity, mode, { etag });
+            return true;
+        } catch (error) {
+            const status = statusOf(error);
+            if (status === 412 || status === 404) return false;
+            throw toStorageError(error, `update request ${requestId}`);
+        }
+    }
+
+    private async eventEntities(requestId: string): Promise<StoredEntity[]> {
+        const partitionKey = keyOrUndefined(() => requestKeyOf(requestId));
+        if (partitionKey === undefined) return [];
+        const filter = odata`PartitionKey eq ${partitionKey}`;
+        return listAll(this.tables.events, { queryOptions: { filter } }, `list events of ${requestId}`);
+    }
+
+    /** The last event when a request finishes, kept on the record so deleting events from the end shows. */
+    private async trailAnchor(requestId: string): Promise<TrailAnchor | undefined> {
+        const filter = odata`PartitionKey eq ${requestKeyOf(requestId)}`;
+        const events = await listAll(
+            this.tables.events,
+            { queryOptions: { filter, select: ['sequence', 'hash'] } },
+            `read trail tail of ${requestId}`,
+        );
+        const last = events[events.length - 1];
+        return last && typeof last.sequence === 'number' && typeof last.hash === 'string'
+            ? { sequence: last.sequence, hash: last.hash }
+            : undefined;
+    }
+
+    private async dropTimelineRowOfLostClaim(
+        row: { partitionKey: string; rowKey: string },
+        existing: RequestRecord,
+    ): Promise<void> {
+        if (!timelineRowBelongsTo(row, existing.requestId, existing.createdAt)) {
+            await this.deleteIfPresent(this.tables.timeline, row);
+        }
+    }
+
+    private async deleteIfPresent(table: TableClient, keys: { partitionKey: string; rowKey: string }): Promise<void> {
+        try {
+            await table.deleteEntity(keys.partitionKey, keys.rowKey);
+        } catch (error) {
+            if (statusOf(error) !== 404) throw toStorageError(error, `delete from ${table.tableName}`);
+        }
+    }
+
+    /** Records created in the range, newest first; timeline rows of lost claims and crashed claims are skipped. */
+    private async *recordsInRange(range: TimeRange): AsyncGenerator<StoredRecord> {
+        if (isEmptyRange(range)) return;
+        const filter = timeFilterClauses(timeKeyBounds(range), true).join(' and ');
+        for await (const row of streamEntities(this.tables.timeline, { queryOptions: { filter } }, 'list requests')) {
+            const stored = await this.readRecord(requestIdOf(row));
+            if (stored && timelineRowBelongsTo(row, stored.record.requestId, stored.record.createdAt)) yield stored;
+        }
+    }
+
+    /**
+     * A page of summaries from an index table. Pages are filled up to `pageSize` (the service may end a page
+     * early, e.g. at a partition boundary); each entry is read back from its record so the state is current.
+     */
+    private async summaryPage(
+        table: TableClient,
+        clauses: string[],
+        query: HistoryQuery,
+        belongs: (row: StoredEntity, summary: RequestSummary) => boolean,
+    ): Promise<Page<RequestSummary>> {
+        const pageSize = pageSizeOf(query.pageSize);
+        let continuationToken = query.continuationToken ? decodePageToken(query.continuationToken) : undefined;
+        const options = clauses.length > 0 ? { queryOptions: { filter: clauses.join(' and ') } } : {};
+        const rows: StoredEntity[] = [];
+        do {
+            const pages = table.listEntities<Record<string, unknown>>(options).byPage({
+                maxPageSize: pageSize - rows.length,
+                ...(continuationToken !== undefined && { continuationToken }),
+            });
+            const page = await storageCall('list requests', () => pages.next());
+            if (page.done) break;
+            rows.push(...(page.value as StoredEntity[]));
+            continuationToken = page.value.continuationToken;
+        } while (continuationToken !== undefined && rows.length < pageSize);
+
+        const summaries = await mapWithConcurrency(rows, FAN_OUT, async (row) => {
+            const entity = await this.readSummaryEntity(requestIdOf(row));
+            const summary = entity && decodeSummary(entity);
+            return summary && belongs(row, summary) ? summary : undefined;
+        });
+        return {
+            items: summaries.filter((summary): summary is RequestSummary => summary !== undefined),
+            ...(continuationToken !== undefined && { continuationToken: encodePageToken(continuationToken) }),
+        };
+    }
+
+    private async readSummaryEntity(requestId: string): Promise<StoredEntity | undefined> {
+        const partitionKey = keyOrUndefined(() => requestKeyOf(requestId));
+        if (partitionKey === undefined) return undefined;
+        return readEntity(this.tables.requests, partitionKey, RECORD_ROW_KEY, 'read request summary', SUMMARY_FIELDS);
+    }
+}
+
+function verifyEntities(requestId: string, stored: StoredRecord | undefined, entities: StoredEntity[]): VerifyReport {
+    const failure = (sequence: number, problem: string, eventsChecked: number): VerifyReport => ({
+        ok: false,
+        requestsChecked: 1,
+        eventsChecked,
+        requestId,
+        sequence,
+        problem,
+    });
+    if (!stored) return failure(0, entities.length > 0 ? 'request record is missing' : 'unknown request', 0);
+    const events: AuditEvent[] = [];
+    for (const entity of entities) {
+        let event: AuditEvent;
+        try {
+            event = decodeEvent(entity);
+        } catch (error) {
+            return failure(Number(entity.rowKey), `unreadable event: ${(error as Error).message}`, events.length);
+        }
+        if (sequenceRowKey(event.sequence) !== entity.rowKey) {
+            return failure(Number(entity.rowKey), 'sequence does not match the row key', events.length);
+        }
+        if (event.requestId !== requestId) {
+            return failure(event.sequence, `event belongs to request ${event.requestId}`, events.length);
+        }
+        events.push(event);
+    }
+    const broken = findChainBreak(events, stored.anchor);
+    if (broken) return failure(broken.sequence, broken.problem, broken.eventsChecked);
+    return { ok: true, requestsChecked: 1, eventsChecked: events.length };
+}
+
+/** Whether a finished record already holds this result, compared in stored form (scrubbed, maybe reduced). */
+function sameStoredResult(stored: RequestRecord, finished: RequestRecord): boolean {
+    const wouldStore = decodeRecord({ ...recordEntity(finished), etag: '' }).record;
+    return stored.state === wouldStore.state && canonicalJson(stored.result) === canonicalJson(wouldStore.result);
+}
+
+function requestIdOf(row: StoredEntity): string {
+    return optionalString(row, 'requestId') ?? requestIdOfTimeRowKey(row.rowKey);
+}
+
+function keyOrUndefined(key: () => string): string | undefined {
+    try {
+        return key();
+    } catch (error) {
+        if (error instanceof ValidationError) return undefined;
+        throw error;
+    }
+}
+
+function pageSizeOf(pageSize: number | undefined): number {
+    if (pageSize === undefined || !Number.isFinite(pageSize)) return DEFAULT_PAGE_SIZE;
+    return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(pageSize)));
+}
+
+function contention(operation: string): TransientServiceError {
+    return new TransientServiceError(
+        'storage',
+        412,
+        'ConcurrencyConflict',
+        `${operation}: too many concurrent writers`,
+        undefined,
+    );
+}

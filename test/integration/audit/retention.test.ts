@@ -1,0 +1,100 @@
+import { ValidationError } from '../../../src/core/errors';
+import { monthPartition, timeRowKey } from '../../../src/clients/audit/keys';
+import type { TableAuditStore } from '../../../src/clients/audit/tableAuditStore';
+import { newRecord, openStore, rawTable, uniquePrefix } from './auditFixture';
+
+const prefix = uniquePrefix();
+let store: TableAuditStore;
+const cutoff = new Date('2024-03-01T00:00:00.000Z');
+const justBefore = '2024-02-29T23:59:59.999Z';
+const exactly = '2024-03-01T00:00:00.000Z';
+const justAfter = '2024-03-01T00:00:00.001Z';
+
+async function countRows(table: string): Promise<number> {
+    let count = 0;
+    for await (const _ of rawTable(`${prefix}${table}`).listEntities()) count++;
+    return count;
+}
+
+async function seed(requestId: string, createdAt: string, events: number, users: string[]): Promise<void> {
+    await store.claimRequest(newRecord(requestId, createdAt));
+    const trail = await store.openTrail(requestId);
+    await trail.append(Array.from({ length: events }, (_, i) => ({ type: 'step-outcome', step: `s${i}` })));
+    await store.indexUser(requestId, users, createdAt);
+}
+
+beforeAll(async () => {
+    store = await openStore(prefix);
+});
+
+describe('purgeOlderThan', () => {
+    it('deletes what was created before the cutoff, with events and index entries, and nothing after', async () => {
+        await seed('old-1', '2023-11-15T12:00:00.000Z', 3, ['bob@contoso.com', 'bob-oid']);
+        await seed('old-edge', justBefore, 2, ['bob@contoso.com']);
+        await seed('new-edge', exactly, 2, ['bob@contoso.com']);
+        await seed('new-later', justAfter, 1, ['bob@contoso.com']);
+
+        const report = await store.purgeOlderThan(cutoff);
+        expect(report).toEqual({ requests: 2, events: 5, indexEntries: 3, complete: true });
+
+        expect(await store.getRequest('old-1')).toBeUndefined();
+        expect(await store.getRequest('old-edge')).toBeUndefined();
+        expect(await store.listEvents('old-edge')).toEqual([]);
+        expect(await store.getRequest('new-edge')).toBeDefined();
+        expect(await store.verifyTrail('new-edge')).toMatchObject({ ok: true, eventsChecked: 2 });
+        const history = await store.userHistory('bob@contoso.com');
+        expect(history.items.map((item) => item.requestId)).toEqual(['new-later', 'new-edge']);
+        expect(await store.userHistory('bob-oid')).toEqual({ items: [] });
+
+        // Nothing of the purged requests is left in any table.
+        expect(await countRows('Timeline')).toBe(2);
+        expect(await countRows('UserIndex')).toBe(2);
+        expect(await countRows('Events')).toBe(3);
+        expect(await countRows('Requests')).toBe(2 + 2); // two records, each with one user reference
+    });
+
+    it('stops at maxEntities and a later run completes the purge', async () => {
+        for (let n = 0; n < 4; n++)
+            await seed(`bulk-${n}`, `2024-01-0${n + 1}T00:00:00.000Z`, 30, ['carol@contoso.com']);
+        // Per request: 30 events, 1 index entry, 1 user reference, 1 record, 1 timeline row = 34 entities.
+        const first = await store.purgeOlderThan(cutoff, { maxEntities: 50 });
+        expect(first.complete).toBe(false);
+        expect(first.requests).toBe(1);
+        expect(first.events).toBe(46);
+
+        const totals = { ...first };
+        for (let run = 0; run < 10; run++) {
+            const next = await store.purgeOlderThan(cutoff, { maxEntities: 50 });
+            totals.requests += next.requests;
+            totals.events += next.events;
+            totals.indexEntries += next.indexEntries;
+            if (next.complete) break;
+        }
+        expect(totals).toMatchObject({ requests: 4, events: 120, indexEntries: 4 });
+        expect(await store.purgeOlderThan(cutoff)).toEqual({ requests: 0, events: 0, indexEntries: 0, complete: true });
+        expect(await store.userHistory('carol@contoso.com')).toEqual({ items: [] });
+        expect(await store.getRequest('new-edge')).toBeDefined();
+    });
+
+    it('removes the timeline row of a claim that lost the race, keeping the request', async () => {
+        await store.claimRequest(newRecord('keeper', '2024-06-01T00:00:00.000Z'));
+        const before = await countRows('Timeline');
+        // The losing claim cleans up after itself; a crash in between would leave its row, as written here.
+        await store.claimRequest(newRecord('keeper', '2024-01-15T00:00:00.000Z'));
+        expect(await countRows('Timeline')).toBe(before);
+        const lostAt = Date.parse('2024-01-15T00:00:00.000Z');
+        await rawTable(`${prefix}Timeline`).createEntity({
+            partitionKey: monthPartition(lostAt),
+            rowKey: timeRowKey(lostAt, 'keeper'),
+            requestId: 'keeper',
+            createdAt: '2024-01-15T00:00:00.000Z',
+        });
+        expect(await store.purgeOlderThan(cutoff)).toEqual({ requests: 0, events: 0, indexEntries: 0, complete: true });
+        expect(await store.getRequest('keeper')).toMatchObject({ createdAt: '2024-06-01T00:00:00.000Z' });
+        expect(await countRows('Timeline')).toBe(before);
+    });
+
+    it('refuses a budget too small to make progress', async () => {
+        await expect(store.purgeOlderThan(cutoff, { maxEntities: 1 })).rejects.toBeInstanceOf(ValidationError);
+    });
+});
