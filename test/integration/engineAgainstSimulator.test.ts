@@ -1,0 +1,180 @@
+import { tenantServicesFactory } from '../../src/composition/tenantServices';
+import { readConfig } from '../../src/config';
+import { runSignOut } from '../../src/core/engine/signOutEngine';
+import { parseSignOutRequest } from '../../src/core/request/signOutRequest';
+import type { SignOutResult, UserResult } from '../../src/core/result';
+import {
+    bulkFixture,
+    bulkUserPrincipalName,
+    FIXTURE,
+    startSimulator,
+    type SimulatorOptions,
+    type TenantSimulator,
+} from '../simulator';
+import { MemoryHolds, MemoryJournal } from '../support/fakeTenant';
+
+const { alice, bob, breakglass, carol, dan, erin } = FIXTURE.users;
+let simulator: TenantSimulator | undefined;
+afterEach(async () => {
+    await simulator?.close();
+    simulator = undefined;
+});
+
+/** The engine through the real credential, Graph client and BC clients, against a fresh simulator. */
+async function signOut(
+    body: Record<string, unknown>,
+    options: SimulatorOptions = {},
+    prepare?: (sim: TenantSimulator) => void,
+): Promise<SignOutResult> {
+    simulator = await startSimulator(options);
+    prepare?.(simulator);
+    const config = readConfig({
+        ...simulator.settings(),
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        GRAPH_BATCHES_IN_FLIGHT: '2',
+    });
+    const parsed = parseSignOutRequest(
+        { reason: 'integration', ...body },
+        {
+            maxUsers: 500,
+            defaultTenantId: config.identity.tenantId,
+            allowedTenantIds: [config.identity.tenantId],
+            callbackHosts: [],
+        },
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const holds = new MemoryHolds();
+    return runSignOut(
+        parsed.value,
+        {
+            ...tenantServicesFactory(config)(config.identity.tenantId, Date.now() + 120_000),
+            journal: new MemoryJournal(),
+            saveWatch: holds.saveWatch,
+            saveHold: holds.saveHold,
+        },
+        {
+            protectedUsers: [breakglass.userPrincipalName],
+            protectedGroupIds: [FIXTURE.groups.protectedAdmins.id],
+            serviceIdentityIds: [],
+            accessTokenWindowMinutes: 90,
+            bcConcurrency: 4,
+        },
+    );
+}
+
+const system = (user: UserResult | undefined, name: string) => user?.systems.find((s) => s.system === name);
+const sessionsOf = (name: string) =>
+    simulator!.state.environments.flatMap((env) => env.sessions.filter((s) => s.userId === name));
+
+describe('engine against the simulator', () => {
+    it('refuses the protected, reports the unknown, and processes a UPN with quote and plus', async () => {
+        const result = await signOut({
+            users: [breakglass.userPrincipalName, carol.userPrincipalName, 'ghost@contoso.com', dan.userPrincipalName],
+        });
+        expect(result.users.map((u) => u.outcome)).toEqual(['protected', 'protected', 'not-found', 'processed']);
+        expect(result.users[1]?.detail).toMatch(/protected group/);
+        expect(sessionsOf('BREAKGLASS')).toHaveLength(1);
+        expect(sessionsOf('CAROL')).toHaveLength(1);
+        expect(sessionsOf('DAN')).toHaveLength(0);
+        const writes = simulator!.calls.filter(
+            (c) => c.viaBatch && c.method === 'POST' && c.path.endsWith('revokeSignInSessions'),
+        );
+        expect(writes.map((c) => c.path)).toEqual([`/v1.0/users/${dan.id}/revokeSignInSessions`]);
+    });
+
+    it('is truthful about a guest: revocation not effective, BC sessions still cancelled', async () => {
+        const result = await signOut({ users: [bob.userPrincipalName], environments: ['PRODUCTION'] });
+        expect(system(result.users[0], 'entra.revoke')).toMatchObject({
+            status: 'skipped',
+            code: 'guest-not-effective',
+        });
+        expect(system(result.users[0], 'bc.PRODUCTION.sessions')).toMatchObject({
+            status: 'succeeded',
+            counts: { cancelled: 1 },
+        });
+        expect(sessionsOf('BOB')).toHaveLength(0);
+    });
+
+    it('says so when a person has no BC user, instead of matching someone else', async () => {
+        const result = await signOut({ users: [erin.userPrincipalName], environments: ['PRODUCTION'] });
+        expect(system(result.users[0], 'bc.PRODUCTION.sessions')).toMatchObject({
+            status: 'skipped',
+            code: 'no-bc-user',
+        });
+    });
+
+    it('batches 25 users into two $batch calls and retries items throttled with their own Retry-After', async () => {
+        const users = Array.from({ length: 25 }, (_, i) => bulkUserPrincipalName(i + 1));
+        const result = await signOut(
+            { users, environments: ['PRODUCTION'] },
+            { fixture: bulkFixture(25, 1, 2) },
+            (sim) => {
+                sim.faults.add({
+                    service: 'graph',
+                    path: /revokeSignInSessions$/,
+                    kind: 'throttle',
+                    retryAfterSeconds: 1,
+                    times: 3,
+                });
+            },
+        );
+        expect(result.status).toBe('completed');
+        expect(result.users.every((u) => system(u, 'entra.revoke')?.status === 'succeeded')).toBe(true);
+        const revokes = simulator!.calls.filter((c) => c.viaBatch && c.path.endsWith('revokeSignInSessions'));
+        expect(revokes.filter((c) => c.status === 429)).toHaveLength(3);
+        expect(revokes.filter((c) => c.status === 200)).toHaveLength(25);
+        // Two batches (20 + 5) each for lookup, group check, revoke and re-read; one or two more for the retried items.
+        expect(simulator!.calls.filter((c) => c.path === '/v1.0/$batch').length).toBeLessThanOrEqual(10);
+        expect(simulator!.calls.filter((c) => c.path.endsWith('/sessions') && c.method === 'GET')).toHaveLength(2);
+    });
+
+    it('reports an environment that keeps failing, while the others go on', async () => {
+        const result = await signOut({ users: [alice.userPrincipalName] }, {}, (sim) => {
+            sim.faults.add({
+                service: 'bc-admin',
+                path: /environments\/SANDBOX\/sessions$/,
+                kind: 'status',
+                status: 503,
+                retryAfterSeconds: 0,
+            });
+        });
+        expect(result.environments.find((e) => e.name === 'SANDBOX')).toMatchObject({ status: 'failed' });
+        expect(system(result.users[0], 'bc.SANDBOX.sessions')).toMatchObject({
+            status: 'failed',
+            retryable: true,
+            statusCode: 503,
+        });
+        expect(system(result.users[0], 'bc.PRODUCTION.sessions')?.status).toBe('succeeded');
+        expect(result.status).toBe('partial');
+        expect(result.residualRisk.notes.join(' ')).toMatch(/SANDBOX failed/);
+    }, 60_000);
+
+    it('reads the documented shapes: PascalCase fields, wrapped get-one, bare companies, paged sessions, 204 revoke', async () => {
+        const result = await signOut(
+            {
+                users: [alice.userPrincipalName],
+                environments: ['PRODUCTION', 'SANDBOX'],
+                actions: { disableBcUser: { mode: 'permanent' } },
+            },
+            {
+                fieldCase: 'pascal',
+                environmentGetShape: 'wrapped',
+                companiesShape: 'bare',
+                sessionPageSize: 2,
+                revokeResponse: 204,
+                staleEtagStatus: 412,
+            },
+        );
+        expect(system(result.users[0], 'entra.revoke')?.status).toBe('succeeded');
+        expect(system(result.users[0], 'bc.PRODUCTION.sessions')).toMatchObject({
+            status: 'succeeded',
+            counts: { found: 2, cancelled: 2 },
+        });
+        expect(system(result.users[0], 'bc.SANDBOX.user')).toMatchObject({
+            status: 'succeeded',
+            prior: 'Enabled',
+            holdUntil: 'permanent',
+        });
+        expect(sessionsOf('ALICE')).toHaveLength(2); // UAT was not asked for
+    });
+});

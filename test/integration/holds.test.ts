@@ -1,0 +1,83 @@
+import { createServiceDependencies } from '../../src/composition/serviceDependencies';
+import { readConfig } from '../../src/config';
+import { claimRequest } from '../../src/core/service/acceptRequest';
+import { processRequest } from '../../src/core/service/processRequest';
+import { runSweep } from '../../src/core/service/sweep';
+import { parseSignOutRequest } from '../../src/core/request/signOutRequest';
+import type { ServiceDependencies } from '../../src/core/service/serviceDependencies';
+import { FIXTURE } from '../simulator';
+import { startAppHarness, type AppHarness } from '../support/appHarness';
+
+const { alice, hank } = FIXTURE.users;
+let harness: AppHarness;
+let deps: ServiceDependencies;
+let clock = new Date();
+
+beforeAll(async () => {
+    harness = await startAppHarness();
+    deps = await createServiceDependencies(readConfig(process.env), { now: () => clock });
+});
+afterAll(async () => harness.close());
+
+async function run(body: Record<string, unknown>): Promise<string> {
+    const parsed = parseSignOutRequest({ reason: 'holds', ...body }, deps.settings.policy, clock);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    await claimRequest(parsed.value, { kind: 'cli', id: 'test' }, 'cli', deps, clock);
+    const outcome = await processRequest(parsed.value.requestId, { dequeueCount: 1, owner: 'test-worker' }, deps);
+    expect(outcome.kind).toBe('finished');
+    return parsed.value.requestId;
+}
+
+describe('timed holds', () => {
+    it('releases a hold this service set, and leaves one alone that someone changed since', async () => {
+        const aliceRequest = await run({
+            users: [alice.userPrincipalName],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 }, disableBcUser: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        const hankRequest = await run({
+            users: [hank.userPrincipalName],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        const state = harness.simulator.state;
+        const sandbox = state.environment('SANDBOX');
+        expect(state.users.get(alice.id)?.accountEnabled).toBe(false);
+        expect(state.findBcUser(sandbox, 'ALICE')?.state).toBe('Disabled');
+        expect(state.users.get(hank.id)?.accountEnabled).toBe(false);
+
+        // Someone re-enables hank by hand: the current state is no longer what this service set.
+        state.users.get(hank.id)!.accountEnabled = true;
+
+        clock = new Date(Date.now() + 29 * 60_000);
+        const early = await runSweep('sweep-test', deps, 60_000);
+        expect(early).toMatchObject({ holdsReleased: 0, holdsLeftAsIs: 0 });
+
+        clock = new Date(Date.now() + 31 * 60_000);
+        const due = await runSweep('sweep-test', deps, 60_000);
+        expect(due).toMatchObject({ holdsReleased: 2, holdsLeftAsIs: 1, failures: [] });
+        expect(state.users.get(alice.id)?.accountEnabled).toBe(true);
+        expect(state.findBcUser(sandbox, 'ALICE')?.state).toBe('Enabled');
+
+        const aliceEvents = (await deps.audit.listEvents(aliceRequest)).filter((e) => e.type === 'hold-released');
+        expect(aliceEvents.map((e) => e.system).sort()).toEqual(['bc.SANDBOX.user', 'entra.block']);
+        const hankEvents = (await deps.audit.listEvents(hankRequest)).filter((e) => e.type === 'hold-left-as-is');
+        expect(hankEvents).toHaveLength(1);
+        expect(hankEvents[0]?.detail).toMatch(/someone changed it/);
+
+        const again = await runSweep('sweep-test', deps, 60_000);
+        expect(again).toMatchObject({ holdsReleased: 0, holdsLeftAsIs: 0 });
+    });
+
+    it('ends a watch when its window closes', async () => {
+        clock = new Date();
+        const requestId = await run({ users: [hank.id], environments: ['PRODUCTION'], watchMinutes: 15 });
+        clock = new Date(Date.now() + 16 * 60_000);
+        const report = await runSweep('sweep-test', deps, 60_000);
+        expect(report.watchesEnded).toBeGreaterThanOrEqual(1);
+        expect((await deps.audit.listEvents(requestId)).map((e) => e.type)).toContain('watch-ended');
+        expect((await deps.audit.listWatches()).filter((w) => w.requestId === requestId)).toEqual([]);
+    });
+});
