@@ -2,6 +2,8 @@
 module.exports = {
     testEnvironment: 'node',
     roots: ['<rootDir>/test'],
+    // The reliability suite has its own command (npm run test:reliability).
+    testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
     testMatch: ['**/*.test.ts'],
     transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
     globalSetup: '<rootDir>/test/support/globalSetup.ts',
