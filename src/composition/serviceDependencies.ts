@@ -43,7 +43,10 @@ function storageCredential(config: AppConfig, clientId: string | undefined): Tok
 }
 
 /** Wires the real adapters for a configuration. Tests and the CLI call it with their own configuration. */
-export async function createServiceDependencies(config: AppConfig, overrides: Partial<ServiceDependencies> = {}): Promise<ServiceDependencies> {
+export async function createServiceDependencies(
+    config: AppConfig,
+    overrides: Partial<ServiceDependencies> = {},
+): Promise<ServiceDependencies> {
     const storage = config.storage;
     const [audit, queue] = await Promise.all([
         overrides.audit ??
@@ -51,21 +54,33 @@ export async function createServiceDependencies(config: AppConfig, overrides: Pa
                 connection:
                     storage.kind === 'connection-string'
                         ? { connectionString: storage.connectionString }
-                        : { tableServiceUri: storage.tableServiceUri, credential: storageCredential(config, storage.clientId) },
+                        : {
+                              tableServiceUri: storage.tableServiceUri,
+                              credential: storageCredential(config, storage.clientId),
+                          },
                 tablePrefix: config.auditTablePrefix,
             }),
         overrides.queue ??
             StorageRequestQueue.create(
                 storage.kind === 'connection-string'
                     ? { connectionString: storage.connectionString }
-                    : { queueServiceUri: storage.queueServiceUri, credential: storageCredential(config, storage.clientId) },
+                    : {
+                          queueServiceUri: storage.queueServiceUri,
+                          credential: storageCredential(config, storage.clientId),
+                      },
                 config.queueName,
             ),
     ]);
     return {
         audit,
         queue,
-        callbacks: overrides.callbacks ?? new CallbackSender({ allowedHosts: config.callbackHosts, timeoutInMs: config.httpTimeoutInMs, retry: DEFAULT_RETRY }),
+        callbacks:
+            overrides.callbacks ??
+            new CallbackSender({
+                allowedHosts: config.callbackHosts,
+                timeoutInMs: config.httpTimeoutInMs,
+                retry: DEFAULT_RETRY,
+            }),
         tenantServices: overrides.tenantServices ?? tenantServicesFactory(config),
         settings: overrides.settings ?? serviceSettings(config),
         ...(overrides.now && { now: overrides.now }),

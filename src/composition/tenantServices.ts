@@ -43,7 +43,10 @@ export function tenantServicesFactory(config: AppConfig): (tenantId: string, dea
                 deadlineAt,
                 sleep,
             }),
-            bcAdmin: new BcAdminClient(bcHttp('bc-admin'), { endpoint: config.bcEndpoint, apiVersion: config.bcAdminApiVersion }),
+            bcAdmin: new BcAdminClient(bcHttp('bc-admin'), {
+                endpoint: config.bcEndpoint,
+                apiVersion: config.bcAdminApiVersion,
+            }),
             bcAutomation: new BcAutomationClient(bcHttp('bc-automation'), { endpoint: config.bcEndpoint }),
         };
     };

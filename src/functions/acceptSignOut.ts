@@ -26,4 +26,9 @@ export async function acceptSignOut(request: HttpRequest, context: InvocationCon
     };
 }
 
-app.http('acceptSignOut', { route: 'signouts', methods: ['POST'], authLevel: 'function', handler: handleErrors(acceptSignOut) });
+app.http('acceptSignOut', {
+    route: 'signouts',
+    methods: ['POST'],
+    authLevel: 'function',
+    handler: handleErrors(acceptSignOut),
+});

@@ -28,4 +28,9 @@ export async function getSignOutStatus(request: HttpRequest, _context: Invocatio
     return { status: 200, jsonBody: publicRecord(record) };
 }
 
-app.http('getSignOutStatus', { route: 'signouts/{requestId}', methods: ['GET'], authLevel: 'function', handler: handleErrors(getSignOutStatus) });
+app.http('getSignOutStatus', {
+    route: 'signouts/{requestId}',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: handleErrors(getSignOutStatus),
+});

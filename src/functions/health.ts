@@ -9,13 +9,19 @@ export async function health(_request: HttpRequest, context: InvocationContext):
         appConfig();
     } catch (error) {
         const setting = error instanceof ConfigurationError ? error.setting : 'unknown';
-        return { status: 503, jsonBody: { status: 'unhealthy', checks: { configuration: `invalid: ${setting}`, storage: 'not checked' } } };
+        return {
+            status: 503,
+            jsonBody: { status: 'unhealthy', checks: { configuration: `invalid: ${setting}`, storage: 'not checked' } },
+        };
     }
     try {
         await (await sharedServiceDependencies()).audit.getRequest('health-probe');
     } catch (error) {
         context.warn(`health: storage unreachable (${error instanceof Error ? error.name : 'error'})`);
-        return { status: 503, jsonBody: { status: 'unhealthy', checks: { configuration: 'ok', storage: 'unreachable' } } };
+        return {
+            status: 503,
+            jsonBody: { status: 'unhealthy', checks: { configuration: 'ok', storage: 'unreachable' } },
+        };
     }
     return { status: 200, jsonBody: { status: 'healthy', checks: { configuration: 'ok', storage: 'ok' } } };
 }

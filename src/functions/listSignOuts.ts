@@ -39,7 +39,12 @@ export function parseHistoryParameters(params: URLSearchParams): HistoryParamete
     return {
         ok: true,
         ...(user && { user }),
-        query: { ...(from && { from }), ...(to && { to }), ...(continuationToken && { continuationToken }), ...(pageSize && { pageSize }) },
+        query: {
+            ...(from && { from }),
+            ...(to && { to }),
+            ...(continuationToken && { continuationToken }),
+            ...(pageSize && { pageSize }),
+        },
     };
 }
 
@@ -50,8 +55,15 @@ export async function listSignOuts(request: HttpRequest, _context: InvocationCon
     const parsed = parseHistoryParameters(request.query);
     if (!parsed.ok) return badRequest(parsed.problems);
     const { audit } = await sharedServiceDependencies();
-    const page = parsed.user ? await audit.userHistory(parsed.user, parsed.query) : await audit.listRecent(parsed.query);
+    const page = parsed.user
+        ? await audit.userHistory(parsed.user, parsed.query)
+        : await audit.listRecent(parsed.query);
     return { status: 200, jsonBody: page };
 }
 
-app.http('listSignOuts', { route: 'signouts', methods: ['GET'], authLevel: 'function', handler: handleErrors(listSignOuts) });
+app.http('listSignOuts', {
+    route: 'signouts',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: handleErrors(listSignOuts),
+});

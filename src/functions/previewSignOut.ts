@@ -18,4 +18,9 @@ export async function previewSignOut(request: HttpRequest, _context: InvocationC
     return { status: 200, jsonBody: outcome.result };
 }
 
-app.http('previewSignOut', { route: 'signouts/preview', methods: ['POST'], authLevel: 'function', handler: handleErrors(previewSignOut) });
+app.http('previewSignOut', {
+    route: 'signouts/preview',
+    methods: ['POST'],
+    authLevel: 'function',
+    handler: handleErrors(previewSignOut),
+});

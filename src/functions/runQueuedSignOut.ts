@@ -10,13 +10,21 @@ import { receiveQueueMessage } from '../core/service/receiveQueueMessage';
  */
 export async function runQueuedSignOut(message: unknown, context: InvocationContext): Promise<void> {
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
-    const outcome = await receiveQueueMessage(message, { dequeueCount, owner: `${hostname()}:${context.invocationId}` }, await sharedServiceDependencies());
+    const outcome = await receiveQueueMessage(
+        message,
+        { dequeueCount, owner: `${hostname()}:${context.invocationId}` },
+        await sharedServiceDependencies(),
+    );
     switch (outcome.kind) {
         case 'rejected':
-            context.warn(`message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
+            context.warn(
+                `message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`,
+            );
             return;
         case 'finished':
-            context.log(`sign-out ${outcome.record.requestId} finished: ${outcome.record.state} (attempt ${dequeueCount})`);
+            context.log(
+                `sign-out ${outcome.record.requestId} finished: ${outcome.record.state} (attempt ${dequeueCount})`,
+            );
             return;
         case 'already-final':
             context.log(`sign-out ${outcome.record.requestId} was already ${outcome.record.state}; nothing to do`);
@@ -26,4 +34,8 @@ export async function runQueuedSignOut(message: unknown, context: InvocationCont
     }
 }
 
-app.storageQueue('runQueuedSignOut', { queueName: '%SIGNOUT_QUEUE_NAME%', connection: 'AzureWebJobsStorage', handler: runQueuedSignOut });
+app.storageQueue('runQueuedSignOut', {
+    queueName: '%SIGNOUT_QUEUE_NAME%',
+    connection: 'AzureWebJobsStorage',
+    handler: runQueuedSignOut,
+});

@@ -9,7 +9,11 @@ export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
 /** Timer: reconnect sweep, hold release, retention and poison report. A missed run simply runs late (`isPastDue`). */
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
     if (timer.isPastDue) context.log('sweep is running late');
-    const report = await runSweep(`${hostname()}:${context.invocationId}`, await sharedServiceDependencies(), SWEEP_LEASE_IN_MS);
+    const report = await runSweep(
+        `${hostname()}:${context.invocationId}`,
+        await sharedServiceDependencies(),
+        SWEEP_LEASE_IN_MS,
+    );
     if (report.skipped) {
         context.log(`sweep skipped: ${report.skipped}`);
         return;

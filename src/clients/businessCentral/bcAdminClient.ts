@@ -1,4 +1,10 @@
-import type { BcAdmin, BcEnvironment, BcSession, DeleteSessionOutcome, EnvironmentRef } from '../../core/ports/businessCentral';
+import type {
+    BcAdmin,
+    BcEnvironment,
+    BcSession,
+    DeleteSessionOutcome,
+    EnvironmentRef,
+} from '../../core/ports/businessCentral';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
 import { collectionItems, field, stringField } from './fields';
@@ -19,7 +25,11 @@ export class BcAdminClient implements BcAdmin {
     ) {}
 
     async listEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
-        const items = await listAllPages(this.http, `${this.applicationUrl(applicationFamily)}/environments`, this.options.endpoint);
+        const items = await listAllPages(
+            this.http,
+            `${this.applicationUrl(applicationFamily)}/environments`,
+            this.options.endpoint,
+        );
         return items.map(toEnvironment).filter((env): env is BcEnvironment => env !== undefined);
     }
 
@@ -32,13 +42,20 @@ export class BcAdminClient implements BcAdmin {
     }
 
     async listSessions(environment: EnvironmentRef): Promise<BcSession[]> {
-        const items = await listAllPages(this.http, `${this.environmentUrl(environment)}/sessions`, this.options.endpoint);
+        const items = await listAllPages(
+            this.http,
+            `${this.environmentUrl(environment)}/sessions`,
+            this.options.endpoint,
+        );
         return items.map(toSession).filter((session): session is BcSession => session !== undefined);
     }
 
     /** 2xx = cancelled; 404 = already gone (the DELETE status is undocumented, platform-facts §2). */
     async deleteSession(environment: EnvironmentRef, sessionId: number): Promise<DeleteSessionOutcome> {
-        const response = await this.http.send('DELETE', `${this.environmentUrl(environment)}/sessions/${encodePathSegment(String(sessionId))}`);
+        const response = await this.http.send(
+            'DELETE',
+            `${this.environmentUrl(environment)}/sessions/${encodePathSegment(String(sessionId))}`,
+        );
         if (response.status >= 200 && response.status < 300) return 'cancelled';
         if (response.status === 404) return 'already-gone';
         throw this.http.errorOf(response);

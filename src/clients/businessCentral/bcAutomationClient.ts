@@ -21,7 +21,11 @@ export class BcAutomationClient implements BcAutomation {
     ) {}
 
     async listUsers(environment: string): Promise<BcUser[]> {
-        const items = await listAllPages(this.http, `${await this.companyUrl(environment)}/users`, this.options.endpoint);
+        const items = await listAllPages(
+            this.http,
+            `${await this.companyUrl(environment)}/users`,
+            this.options.endpoint,
+        );
         return items.map(toUser).filter((user): user is BcUser => user !== undefined);
     }
 
@@ -35,16 +39,29 @@ export class BcAutomationClient implements BcAutomation {
     /** PATCH needs `If-Match`; a stale etag is 412 by OData convention, 409 `Request_EntityChanged` from BC. */
     async setUserState(environment: string, user: BcUser, state: BcUserState): Promise<BcUser> {
         const url = this.userUrl(await this.companyUrl(environment), user.userSecurityId);
-        const response = await this.http.send('PATCH', url, { body: { state }, headers: { 'if-match': user.etag ?? '*' } });
+        const response = await this.http.send('PATCH', url, {
+            body: { state },
+            headers: { 'if-match': user.etag ?? '*' },
+        });
         if (response.status === 409 || response.status === 412)
-            throw new ServiceError('bc-automation', response.status, 'etag-mismatch', 'The BC user changed since it was read');
+            throw new ServiceError(
+                'bc-automation',
+                response.status,
+                'etag-mismatch',
+                'The BC user changed since it was read',
+            );
         if (response.status < 200 || response.status >= 300) throw this.http.errorOf(response);
         return toUser(response.body) ?? { ...user, state };
     }
 
     private userUrl(companyUrl: string, userSecurityId: string): string {
         if (!GUID_PATTERN.test(userSecurityId))
-            throw new ServiceError('bc-automation', undefined, 'invalid-user-id', 'A BC user security id was not a GUID');
+            throw new ServiceError(
+                'bc-automation',
+                undefined,
+                'invalid-user-id',
+                'A BC user security id was not a GUID',
+            );
         return `${companyUrl}/users(${userSecurityId})`;
     }
 
@@ -68,7 +85,13 @@ export class BcAutomationClient implements BcAutomation {
         const id = collectionItems(response.body)
             .map((company) => stringField(company, 'id'))
             .find((candidate): candidate is string => candidate !== undefined && GUID_PATTERN.test(candidate));
-        if (!id) throw new ServiceError('bc-automation', response.status, 'no-company', `Environment ${environment} has no company`);
+        if (!id)
+            throw new ServiceError(
+                'bc-automation',
+                response.status,
+                'no-company',
+                `Environment ${environment} has no company`,
+            );
         return id;
     }
 }

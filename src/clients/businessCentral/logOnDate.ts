@@ -8,7 +8,9 @@ export function normaliseLogOnDate(value: string): string {
         const [, month, day, year, hour, minute, second, meridiem] = us;
         let h = Number(hour);
         if (meridiem) h = (h % 12) + (meridiem.toUpperCase() === 'PM' ? 12 : 0);
-        const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), h, Number(minute), Number(second)));
+        const date = new Date(
+            Date.UTC(Number(year), Number(month) - 1, Number(day), h, Number(minute), Number(second)),
+        );
         if (!Number.isNaN(date.getTime())) return date.toISOString();
     }
     const parsed = Date.parse(value);

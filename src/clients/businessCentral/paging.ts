@@ -15,7 +15,12 @@ export async function listAllPages(http: ServiceHttpClient, url: string, endpoin
         items.push(...collectionItems(response.body));
         next = nextLinkOf(response.body);
         if (next && new URL(next, origin).origin !== origin)
-            throw new ServiceError(http.service, response.status, 'foreign-next-link', 'A next-page link pointed outside the endpoint');
+            throw new ServiceError(
+                http.service,
+                response.status,
+                'foreign-next-link',
+                'A next-page link pointed outside the endpoint',
+            );
     }
     return items;
 }

@@ -3,7 +3,6 @@ import { callbackUrlProblem } from '../../core/request/signOutRequest';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { sleep as realSleep, type Sleep } from '../http/sleep';
 
-
 export interface CallbackSenderOptions {
     allowedHosts: readonly string[];
     timeoutInMs: number;
@@ -36,14 +35,20 @@ export class CallbackSender implements Callbacks {
                 status = response.status;
                 await response.body?.cancel();
                 if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt };
-                if (!isRetryableStatus(status)) return { delivered: false, reason: `answered ${status}`, status, attempts: attempt };
+                if (!isRetryableStatus(status))
+                    return { delivered: false, reason: `answered ${status}`, status, attempts: attempt };
                 retryAfter = parseRetryAfter(response.headers.get('retry-after'));
             } catch {
                 status = undefined;
             }
             const decision = decideRetry(attempt, retryAfter, this.options.retry, Number.POSITIVE_INFINITY);
             if (!decision.retry)
-                return { delivered: false, reason: status ? `answered ${status}` : 'unreachable', ...(status && { status }), attempts: attempt };
+                return {
+                    delivered: false,
+                    reason: status ? `answered ${status}` : 'unreachable',
+                    ...(status && { status }),
+                    attempts: attempt,
+                };
             await sleep(decision.delayInMs);
         }
     }

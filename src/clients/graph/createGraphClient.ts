@@ -1,5 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
+import type * as GraphClientModule from '@microsoft/microsoft-graph-client';
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type * as AzureTokenCredentials from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { scopeFor } from '../identity/createCredential';
 
 /**
@@ -9,9 +11,9 @@ import { scopeFor } from '../identity/createCredential';
  */
 export function createGraphClient(credential: TokenCredential, graphEndpoint: string): Client {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { Client: GraphClient } = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
+    const { Client: GraphClient } = require('@microsoft/microsoft-graph-client') as typeof GraphClientModule;
     const { TokenCredentialAuthenticationProvider } =
-        require('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials') as typeof import('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials');
+        require('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials') as typeof AzureTokenCredentials;
     /* eslint-enable @typescript-eslint/no-require-imports */
     return GraphClient.initWithMiddleware({
         authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [scopeFor(graphEndpoint)] }),

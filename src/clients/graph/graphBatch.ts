@@ -41,7 +41,11 @@ interface WireResponse {
  * the outer request; items throttled inside a batch (429 with their own `Retry-After`), failing with 503/504, or
  * answering 424 are retried here after the longest `Retry-After` among them.
  */
-export async function runBatched(client: Client, steps: readonly BatchStep[], options: GraphBatchOptions): Promise<Map<string, BatchAnswer | ServiceError>> {
+export async function runBatched(
+    client: Client,
+    steps: readonly BatchStep[],
+    options: GraphBatchOptions,
+): Promise<Map<string, BatchAnswer | ServiceError>> {
     const answers = new Map<string, BatchAnswer | ServiceError>();
     await mapWithConcurrency(chunk(steps, GRAPH_BATCH_LIMIT), options.batchesInFlight, async (batch) => {
         let pending = batch;
@@ -70,7 +74,13 @@ export async function runBatched(client: Client, steps: readonly BatchStep[], op
             const timeLeft = (options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, retryAfterInMs, options.retry, timeLeft);
             if (!decision.retry) {
-                const error = new TransientServiceError('graph', 429, 'retries-exhausted', 'Graph kept throttling or failing', retryAfterInMs);
+                const error = new TransientServiceError(
+                    'graph',
+                    429,
+                    'retries-exhausted',
+                    'Graph kept throttling or failing',
+                    retryAfterInMs,
+                );
                 for (const step of retry) answers.set(step.key, error);
                 break;
             }
@@ -81,7 +91,11 @@ export async function runBatched(client: Client, steps: readonly BatchStep[], op
     return answers;
 }
 
-async function postBatch(client: Client, steps: readonly BatchStep[], timeoutInMs: number): Promise<Map<string, WireResponse> | ServiceError> {
+async function postBatch(
+    client: Client,
+    steps: readonly BatchStep[],
+    timeoutInMs: number,
+): Promise<Map<string, WireResponse> | ServiceError> {
     const requests = steps.map((step, index) => ({
         id: String(index),
         method: step.method,
@@ -89,7 +103,10 @@ async function postBatch(client: Client, steps: readonly BatchStep[], timeoutInM
         ...(step.body !== undefined && { body: step.body, headers: { 'Content-Type': 'application/json' } }),
     }));
     try {
-        const response = (await client.api('/$batch').option('signal', AbortSignal.timeout(timeoutInMs)).post({ requests })) as {
+        const response = (await client
+            .api('/$batch')
+            .option('signal', AbortSignal.timeout(timeoutInMs))
+            .post({ requests })) as {
             responses?: WireResponse[];
         };
         const byKey = new Map<string, WireResponse>();
@@ -105,12 +122,22 @@ async function postBatch(client: Client, steps: readonly BatchStep[], timeoutInM
 
 /** Errors of the outer `$batch` call (after the SDK's own retries); an older page says it can answer 424 whole. */
 export function toGraphError(error: unknown): ServiceError {
-    const statusCode = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : undefined;
+    const statusCode =
+        typeof (error as { statusCode?: unknown }).statusCode === 'number'
+            ? (error as { statusCode: number }).statusCode
+            : undefined;
     const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
     const name = error instanceof Error ? error.name : '';
     if (statusCode === undefined || statusCode <= 0 || isRetryableStatus(statusCode) || statusCode === 424) {
-        const label = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : (code ?? `http-${statusCode ?? 'none'}`);
-        return new TransientServiceError('graph', statusCode && statusCode > 0 ? statusCode : undefined, label, `Graph batch call failed: ${label}`, undefined);
+        const label =
+            name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : (code ?? `http-${statusCode ?? 'none'}`);
+        return new TransientServiceError(
+            'graph',
+            statusCode && statusCode > 0 ? statusCode : undefined,
+            label,
+            `Graph batch call failed: ${label}`,
+            undefined,
+        );
     }
     return new ServiceError('graph', statusCode, code ?? `http-${statusCode}`, `Graph answered ${statusCode}`);
 }

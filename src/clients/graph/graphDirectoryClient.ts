@@ -19,12 +19,19 @@ export class GraphDirectoryClient implements Directory {
 
     async getUsers(references: readonly string[]): Promise<Map<string, ItemResult<DirectoryUser>>> {
         const answers = await this.run(
-            references.map((reference) => ({ key: reference, method: 'GET', url: `/users/${encodePathSegment(reference)}?$select=${USER_SELECT}` })),
+            references.map((reference) => ({
+                key: reference,
+                method: 'GET',
+                url: `/users/${encodePathSegment(reference)}?$select=${USER_SELECT}`,
+            })),
         );
         return mapAnswers(references, answers, (body) => toDirectoryUser(body));
     }
 
-    async checkMemberGroups(userIds: readonly string[], groupIds: readonly string[]): Promise<Map<string, ItemResult<string[]>>> {
+    async checkMemberGroups(
+        userIds: readonly string[],
+        groupIds: readonly string[],
+    ): Promise<Map<string, ItemResult<string[]>>> {
         const groupChunks = chunk(groupIds, GROUPS_PER_CHECK);
         const steps = userIds.flatMap((userId) =>
             groupChunks.map((ids, index) => ({
@@ -40,7 +47,9 @@ export class GraphDirectoryClient implements Directory {
             const memberOf: string[] = [];
             let failure: ServiceError | undefined;
             groupChunks.forEach((_, index) => {
-                const answer = toItem(answers.get(`${userId}|${index}`), (body) => stringArray((body as { value?: unknown })?.value));
+                const answer = toItem(answers.get(`${userId}|${index}`), (body) =>
+                    stringArray((body as { value?: unknown })?.value),
+                );
                 if (answer.ok) memberOf.push(...answer.value);
                 else failure ??= answer.error;
             });
@@ -52,14 +61,23 @@ export class GraphDirectoryClient implements Directory {
     /** 200 `{value: true}` is documented, 204 is what it should be (platform-facts §1): both are success. */
     async revokeSignInSessions(userIds: readonly string[]): Promise<Map<string, ItemResult<true>>> {
         const answers = await this.run(
-            userIds.map((userId) => ({ key: userId, method: 'POST', url: `/users/${encodePathSegment(userId)}/revokeSignInSessions` })),
+            userIds.map((userId) => ({
+                key: userId,
+                method: 'POST',
+                url: `/users/${encodePathSegment(userId)}/revokeSignInSessions`,
+            })),
         );
         return mapAnswers(userIds, answers, () => true as const);
     }
 
     async setAccountEnabled(userIds: readonly string[], enabled: boolean): Promise<Map<string, ItemResult<true>>> {
         const answers = await this.run(
-            userIds.map((userId) => ({ key: userId, method: 'PATCH', url: `/users/${encodePathSegment(userId)}`, body: { accountEnabled: enabled } })),
+            userIds.map((userId) => ({
+                key: userId,
+                method: 'PATCH',
+                url: `/users/${encodePathSegment(userId)}`,
+                body: { accountEnabled: enabled },
+            })),
         );
         return mapAnswers(userIds, answers, () => true as const);
     }
@@ -77,17 +95,30 @@ function mapAnswers<T>(
     return new Map(keys.map((key) => [key, toItem(answers.get(key), read)]));
 }
 
-function toItem<T>(answer: BatchAnswer | ServiceError | undefined, read: (body: unknown) => T | undefined): ItemResult<T> {
-    if (answer === undefined) return { ok: false, error: new ServiceError('graph', undefined, 'no-answer', 'Graph gave no answer for this item') };
+function toItem<T>(
+    answer: BatchAnswer | ServiceError | undefined,
+    read: (body: unknown) => T | undefined,
+): ItemResult<T> {
+    if (answer === undefined)
+        return {
+            ok: false,
+            error: new ServiceError('graph', undefined, 'no-answer', 'Graph gave no answer for this item'),
+        };
     if (answer instanceof ServiceError) return { ok: false, error: answer };
     if (answer.status >= 200 && answer.status < 300) {
         const value = read(answer.body);
         if (value !== undefined) return { ok: true, value };
-        return { ok: false, error: new ServiceError('graph', answer.status, 'unexpected-body', 'Graph answered an unexpected body') };
+        return {
+            ok: false,
+            error: new ServiceError('graph', answer.status, 'unexpected-body', 'Graph answered an unexpected body'),
+        };
     }
     const code = (answer.body as { error?: { code?: unknown } } | undefined)?.error?.code;
     const text = typeof code === 'string' ? code : `http-${answer.status}`;
-    return { ok: false, error: new ServiceError('graph', answer.status, text, `Graph answered ${answer.status} ${text}`) };
+    return {
+        ok: false,
+        error: new ServiceError('graph', answer.status, text, `Graph answered ${answer.status} ${text}`),
+    };
 }
 
 function toDirectoryUser(body: unknown): DirectoryUser | undefined {
@@ -99,10 +130,13 @@ function toDirectoryUser(body: unknown): DirectoryUser | undefined {
         mail: typeof user.mail === 'string' ? user.mail : null,
         userType: typeof user.userType === 'string' ? user.userType : null,
         accountEnabled: typeof user.accountEnabled === 'boolean' ? user.accountEnabled : null,
-        signInSessionsValidFromDateTime: typeof user.signInSessionsValidFromDateTime === 'string' ? user.signInSessionsValidFromDateTime : null,
+        signInSessionsValidFromDateTime:
+            typeof user.signInSessionsValidFromDateTime === 'string' ? user.signInSessionsValidFromDateTime : null,
     };
 }
 
 function stringArray(value: unknown): string[] | undefined {
-    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string').map((id) => id.toLowerCase()) : undefined;
+    return Array.isArray(value)
+        ? value.filter((item): item is string => typeof item === 'string').map((id) => id.toLowerCase())
+        : undefined;
 }

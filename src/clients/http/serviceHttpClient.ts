@@ -63,12 +63,25 @@ export class ServiceHttpClient {
 
     errorOf(response: ServiceResponse): ServiceError {
         const code = this.options.errorCodeOf(response.body) ?? `http-${response.status}`;
-        return new ServiceError(this.options.service, response.status, code, `${this.options.service} answered ${response.status} ${code}`);
+        return new ServiceError(
+            this.options.service,
+            response.status,
+            code,
+            `${this.options.service} answered ${response.status} ${code}`,
+        );
     }
 
-    private async attempt(method: string, url: string, options: SendOptions): Promise<ServiceResponse | TransientServiceError> {
+    private async attempt(
+        method: string,
+        url: string,
+        options: SendOptions,
+    ): Promise<ServiceResponse | TransientServiceError> {
         const token = await acquireToken(this.options.credential, this.options.scope);
-        const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}`, ...options.headers };
+        const headers: Record<string, string> = {
+            accept: 'application/json',
+            authorization: `Bearer ${token}`,
+            ...options.headers,
+        };
         if (options.body !== undefined) headers['content-type'] = 'application/json';
         let response: Response;
         try {
@@ -81,7 +94,13 @@ export class ServiceHttpClient {
         } catch (error) {
             const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
             const code = timedOut ? 'timeout' : 'connection-failed';
-            return new TransientServiceError(this.options.service, undefined, code, `${this.options.service} call failed: ${code}`, undefined);
+            return new TransientServiceError(
+                this.options.service,
+                undefined,
+                code,
+                `${this.options.service} call failed: ${code}`,
+                undefined,
+            );
         }
         const body = await readBody(response);
         if (isRetryableStatus(response.status)) {

@@ -1,3 +1,4 @@
+import type * as AzureIdentity from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../../config';
 
@@ -32,16 +33,24 @@ export function credentialKind(identity: AppConfig['identity'], env: NodeJS.Proc
  * The one credential factory. `tenantId` is a parameter so that a partner deployment can act in a customer tenant
  * per request. `@azure/identity` is loaded on first use: it is heavy and cold starts should not pay for it early.
  */
-export function createCredential(identity: AppConfig['identity'], tenantId: string = identity.tenantId): TokenCredential {
+export function createCredential(
+    identity: AppConfig['identity'],
+    tenantId: string = identity.tenantId,
+): TokenCredential {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const azureIdentity = require('@azure/identity') as typeof import('@azure/identity');
+    const azureIdentity = require('@azure/identity') as typeof AzureIdentity;
     const common = {
         authorityHost: identity.authorityHost,
         ...(!isMicrosoftAuthority(identity.authorityHost) && { disableInstanceDiscovery: true }),
     };
     switch (credentialKind(identity)) {
         case 'client-secret':
-            return new azureIdentity.ClientSecretCredential(tenantId, identity.clientId ?? '', identity.clientSecret ?? '', common);
+            return new azureIdentity.ClientSecretCredential(
+                tenantId,
+                identity.clientId ?? '',
+                identity.clientSecret ?? '',
+                common,
+            );
         case 'client-certificate':
             return new azureIdentity.ClientCertificateCredential(
                 tenantId,

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import type * as StorageQueue from '@azure/storage-queue';
 import type { QueueClient } from '@azure/storage-queue';
 import { ServiceError, TransientServiceError } from '../../core/errors';
 import type { PoisonMessage, RequestQueue, WorkItem } from '../../core/ports/requestQueue';
@@ -17,7 +18,7 @@ export class StorageRequestQueue implements RequestQueue {
 
     static async create(connection: QueueConnection, queueName: string): Promise<StorageRequestQueue> {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { QueueServiceClient } = require('@azure/storage-queue') as typeof import('@azure/storage-queue');
+        const { QueueServiceClient } = require('@azure/storage-queue') as typeof StorageQueue;
         const service =
             'connectionString' in connection
                 ? QueueServiceClient.fromConnectionString(connection.connectionString)
@@ -33,7 +34,9 @@ export class StorageRequestQueue implements RequestQueue {
     }
 
     async receivePoison(max: number): Promise<PoisonMessage[]> {
-        const response = await guard(() => this.poison.receiveMessages({ numberOfMessages: Math.min(32, max), visibilityTimeout: 300 }));
+        const response = await guard(() =>
+            this.poison.receiveMessages({ numberOfMessages: Math.min(32, max), visibilityTimeout: 300 }),
+        );
         return response.receivedMessageItems.map((message) => ({
             messageId: message.messageId,
             popReceipt: message.popReceipt,

@@ -235,11 +235,11 @@ export function foldUsers(users: readonly string[]): string[] {
 
 /**
  * An ITSM ticket delivered twice must run once: without an explicit id, the id is derived from the ticket and
- * what it asks for (platform-facts §8: ServiceNow retries on 429/5xx).
+ * what it asks for, as sent (platform-facts §8: ServiceNow retries on 429/5xx).
  */
 export function deriveRequestId(
     ticket: Ticket,
-    what: Pick<SignOutRequest, 'users' | 'environments' | 'actions' | 'dryRun'>,
+    what: { users: readonly string[]; environments: 'all' | readonly string[]; actions: unknown; dryRun: boolean },
 ): string {
     const canonical = JSON.stringify([
         ticket.system,
@@ -290,7 +290,10 @@ export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: 
     const environments = raw.environments === 'all' ? 'all' : foldUsers(raw.environments);
     const requestId =
         raw.requestId ??
-        (raw.ticket ? deriveRequestId(raw.ticket, { users, environments, actions, dryRun: raw.dryRun }) : randomUUID());
+        (raw.ticket
+            ? // The actions as given: a relative hold must not make a redelivered message look like new work.
+              deriveRequestId(raw.ticket, { users, environments, actions: raw.actions, dryRun: raw.dryRun })
+            : randomUUID());
     const value: SignOutRequest = {
         schemaVersion: REQUEST_SCHEMA_VERSION,
         requestId,

@@ -21,18 +21,26 @@ export type CallerResult = { ok: true; caller: Caller } | { ok: false; response:
 export function callerOf(request: HttpRequest, allowedCallerIds: readonly string[]): CallerResult {
     const header = request.headers.get('x-ms-client-principal');
     if (!header) {
-        if (allowedCallerIds.length > 0) return { ok: false, response: forbidden('An authenticated caller is required.') };
+        if (allowedCallerIds.length > 0)
+            return { ok: false, response: forbidden('An authenticated caller is required.') };
         return { ok: true, caller: { kind: 'function-key', id: 'function-key' } };
     }
     let principal: ClientPrincipal;
     try {
         principal = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as ClientPrincipal;
     } catch {
-        return { ok: false, response: errorResponse(401, 'invalid-principal', 'The client principal header could not be read.') };
+        return {
+            ok: false,
+            response: errorResponse(401, 'invalid-principal', 'The client principal header could not be read.'),
+        };
     }
     const claim = (types: string[]) => principal.claims?.find((c) => c.typ && types.includes(c.typ) && c.val)?.val;
     const id = claim(OBJECT_ID_CLAIMS) ?? claim(APP_ID_CLAIMS);
-    if (!id) return { ok: false, response: errorResponse(401, 'invalid-principal', 'The client principal names no object or app id.') };
+    if (!id)
+        return {
+            ok: false,
+            response: errorResponse(401, 'invalid-principal', 'The client principal names no object or app id.'),
+        };
     if (allowedCallerIds.length > 0 && !allowedCallerIds.some((allowed) => allowed.toLowerCase() === id.toLowerCase()))
         return { ok: false, response: forbidden('This caller is not allowed to use the API.') };
     const name = claim(NAME_CLAIMS);

@@ -19,7 +19,11 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
             }
             if (error instanceof ConfigurationError) {
                 context.error(error.message);
-                return errorResponse(500, 'configuration-error', `The service is misconfigured: setting ${error.setting}.`);
+                return errorResponse(
+                    500,
+                    'configuration-error',
+                    `The service is misconfigured: setting ${error.setting}.`,
+                );
             }
             context.error(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`);
             return errorResponse(500, 'internal-error', 'The request could not be handled.');

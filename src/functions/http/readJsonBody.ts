@@ -10,7 +10,10 @@ export type BodyResult = { ok: true; value: unknown } | { ok: false; response: H
 export async function readJsonBody(request: HttpRequest): Promise<BodyResult> {
     const contentType = request.headers.get('content-type') ?? '';
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType.trim()))
-        return { ok: false, response: errorResponse(415, 'unsupported-media-type', 'Send the body as application/json.') };
+        return {
+            ok: false,
+            response: errorResponse(415, 'unsupported-media-type', 'Send the body as application/json.'),
+        };
     const declared = Number(request.headers.get('content-length') ?? 0);
     if (declared > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
     const text = await request.text();
@@ -20,7 +23,9 @@ export async function readJsonBody(request: HttpRequest): Promise<BodyResult> {
     } catch {
         return {
             ok: false,
-            response: errorResponse(400, 'invalid-json', 'The body is not valid JSON.', [{ field: '(body)', reason: 'is not valid JSON' }]),
+            response: errorResponse(400, 'invalid-json', 'The body is not valid JSON.', [
+                { field: '(body)', reason: 'is not valid JSON' },
+            ]),
         };
     }
 }

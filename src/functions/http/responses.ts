@@ -2,7 +2,13 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { FieldProblem } from '../../core/errors';
 
 /** The one error shape of the API: `{ error: { code, message, details } }`. Messages never echo secrets. */
-export function errorResponse(status: number, code: string, message: string, details: FieldProblem[] = [], headers: Record<string, string> = {}): HttpResponseInit {
+export function errorResponse(
+    status: number,
+    code: string,
+    message: string,
+    details: FieldProblem[] = [],
+    headers: Record<string, string> = {},
+): HttpResponseInit {
     return { status, headers, jsonBody: { error: { code, message, details } } };
 }
 
@@ -11,4 +17,6 @@ export const badRequest = (problems: FieldProblem[]) =>
 
 /** A failure the client should retry later: storage or a service was unavailable. */
 export const serviceUnavailable = (retryAfterInSeconds: number) =>
-    errorResponse(503, 'temporarily-unavailable', 'A dependency is temporarily unavailable; try again.', [], { 'Retry-After': String(retryAfterInSeconds) });
+    errorResponse(503, 'temporarily-unavailable', 'A dependency is temporarily unavailable; try again.', [], {
+        'Retry-After': String(retryAfterInSeconds),
+    });

@@ -48,7 +48,10 @@ describe('readConfig', () => {
         [{ SWEEP_SCHEDULE: '*/5 * * * *' }, 'SWEEP_SCHEDULE'],
         [{ SIGNOUT_QUEUE_NAME: 'Bad_Queue' }, 'SIGNOUT_QUEUE_NAME'],
         [{ AUTH_MODE: 'password' }, 'AUTH_MODE'],
-        [{ AUTH_MODE: 'client-secret', AZURE_CLIENT_ID: '22222222-2222-2222-2222-222222222222' }, 'AZURE_CLIENT_SECRET'],
+        [
+            { AUTH_MODE: 'client-secret', AZURE_CLIENT_ID: '22222222-2222-2222-2222-222222222222' },
+            'AZURE_CLIENT_SECRET',
+        ],
         [{ AZURE_CLIENT_SECRET: 'x' }, 'AZURE_CLIENT_ID'],
     ])('names the wrong setting: %j', (env, setting) => {
         expect(settingNamedBy(env)).toBe(setting);
@@ -81,8 +84,14 @@ describe('readConfig', () => {
 
 describe('settings stay in step', () => {
     it('local.settings.example.json names every setting the code reads', () => {
-        const example = JSON.parse(readFileSync(path.join(__dirname, '../../../local.settings.example.json'), 'utf8')) as { Values: Record<string, string> };
-        expect(Object.keys(example.Values).filter((name) => name !== 'FUNCTIONS_WORKER_RUNTIME').sort()).toEqual(SETTINGS.map((s) => s.name).sort());
+        const example = JSON.parse(
+            readFileSync(path.join(__dirname, '../../../local.settings.example.json'), 'utf8'),
+        ) as { Values: Record<string, string> };
+        expect(
+            Object.keys(example.Values)
+                .filter((name) => name !== 'FUNCTIONS_WORKER_RUNTIME')
+                .sort(),
+        ).toEqual(SETTINGS.map((s) => s.name).sort());
     });
 
     it('the README documents every setting', () => {
@@ -92,7 +101,9 @@ describe('settings stay in step', () => {
     });
 
     it("host.json's maxDequeueCount is the one the service finishes on", () => {
-        const host = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
+        const host = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as {
+            extensions: { queues: { maxDequeueCount: number } };
+        };
         expect(host.extensions.queues.maxDequeueCount).toBe(HOST_MAX_DEQUEUE_COUNT);
     });
 });

@@ -1,5 +1,10 @@
 import { protectionReason, isGuest } from '../../../src/core/engine/guard';
-import { countUnmatchedSessionUsers, identityFromAutomation, identityFromHeuristics, sessionBelongsTo } from '../../../src/core/engine/matching';
+import {
+    countUnmatchedSessionUsers,
+    identityFromAutomation,
+    identityFromHeuristics,
+    sessionBelongsTo,
+} from '../../../src/core/engine/matching';
 import type { DirectoryUser } from '../../../src/core/ports/directory';
 
 const alice: DirectoryUser = {
@@ -21,7 +26,9 @@ describe('matching sessions to a person', () => {
     });
 
     it('finds no one rather than guessing when no BC user has the e-mail', () => {
-        expect(identityFromAutomation(alice, [{ userSecurityId: '1', userName: 'ALICE', state: 'Enabled' }]).names).toEqual([]);
+        expect(
+            identityFromAutomation(alice, [{ userSecurityId: '1', userName: 'ALICE', state: 'Enabled' }]).names,
+        ).toEqual([]);
     });
 
     it('falls back to UPN, mail and UPN local part, marked heuristic', () => {
@@ -44,7 +51,11 @@ describe('matching sessions to a person', () => {
 });
 
 describe('guard', () => {
-    const policy = { protectedUsers: ['BreakGlass@contoso.com'], protectedGroupIds: ['g1'], serviceIdentityIds: ['svc-id'] };
+    const policy = {
+        protectedUsers: ['BreakGlass@contoso.com'],
+        protectedGroupIds: ['g1'],
+        serviceIdentityIds: ['svc-id'],
+    };
 
     it('protects listed users by any of their names', () => {
         const breakGlass = { ...alice, userPrincipalName: 'breakglass@contoso.com', mail: null };
@@ -63,7 +74,9 @@ describe('guard', () => {
 
     it('recognises guests by type or #EXT# UPN', () => {
         expect(isGuest({ ...alice, userType: 'Guest' })).toBe(true);
-        expect(isGuest({ ...alice, userType: null, userPrincipalName: 'bob_fabrikam.com#EXT#@contoso.onmicrosoft.com' })).toBe(true);
+        expect(
+            isGuest({ ...alice, userType: null, userPrincipalName: 'bob_fabrikam.com#EXT#@contoso.onmicrosoft.com' }),
+        ).toBe(true);
         expect(isGuest(alice)).toBe(false);
     });
 });

@@ -35,7 +35,11 @@ function tenant(): FakeTenant {
         user(GROUPED, 'carol@contoso.com'),
     ];
     t.groups.set(GROUPED, ['99999999-0000-0000-0000-000000000000']);
-    t.environments = ['PROD', 'SANDBOX', 'UAT'].map((name) => ({ name, applicationFamily: 'BusinessCentral', status: 'Active' }));
+    t.environments = ['PROD', 'SANDBOX', 'UAT'].map((name) => ({
+        name,
+        applicationFamily: 'BusinessCentral',
+        status: 'Active',
+    }));
     t.environments.push({ name: 'OLD', applicationFamily: 'BusinessCentral', status: 'SoftDeleted' });
     let id = 100;
     for (const env of ['PROD', 'SANDBOX', 'UAT']) {
@@ -47,9 +51,20 @@ function tenant(): FakeTenant {
             { sessionId: id++, userId: 'STRANGER' },
         ]);
         t.bcUsers.set(env, [
-            { userSecurityId: `${env}-alice`, userName: 'ALICE', state: 'Enabled', contactEmail: 'alice@contoso.com', etag: 'W/"1"' },
+            {
+                userSecurityId: `${env}-alice`,
+                userName: 'ALICE',
+                state: 'Enabled',
+                contactEmail: 'alice@contoso.com',
+                etag: 'W/"1"',
+            },
             { userSecurityId: `${env}-bob`, userName: 'BOB', state: 'Enabled', contactEmail: 'bob@fabrikam.com' },
-            { userSecurityId: `${env}-bg`, userName: 'BREAKGLASS', state: 'Enabled', contactEmail: 'breakglass@contoso.com' },
+            {
+                userSecurityId: `${env}-bg`,
+                userName: 'BREAKGLASS',
+                state: 'Enabled',
+                contactEmail: 'breakglass@contoso.com',
+            },
         ]);
     }
     return t;
@@ -65,7 +80,11 @@ function request(overrides: Record<string, unknown> = {}): SignOutRequest {
 }
 
 async function run(t: FakeTenant, req: SignOutRequest, journal = new MemoryJournal(), holds = new MemoryHolds()) {
-    const result = await runSignOut(req, { directory: t, bcAdmin: t, bcAutomation: t, journal, saveWatch: holds.saveWatch, saveHold: holds.saveHold }, settings);
+    const result = await runSignOut(
+        req,
+        { directory: t, bcAdmin: t, bcAutomation: t, journal, saveWatch: holds.saveWatch, saveHold: holds.saveHold },
+        settings,
+    );
     return { result, journal, holds };
 }
 
@@ -79,12 +98,20 @@ describe('runSignOut', () => {
         expect(result.status).toBe('completed');
         expect(system(alice, 'entra.revoke')?.status).toBe('succeeded');
         for (const env of ['PROD', 'SANDBOX', 'UAT'])
-            expect(system(alice, `bc.${env}.sessions`)).toMatchObject({ status: 'succeeded', counts: { found: 2, cancelled: 2, residual: 0 } });
+            expect(system(alice, `bc.${env}.sessions`)).toMatchObject({
+                status: 'succeeded',
+                counts: { found: 2, cancelled: 2, residual: 0 },
+            });
         expect(system(alice, 'bc.OLD.sessions')).toMatchObject({ status: 'skipped', code: 'environment-not-active' });
-        for (const env of ['PROD', 'SANDBOX', 'UAT']) expect(t.sessions.get(env)?.map((s) => s.userId)).toEqual(['BOB', 'BREAKGLASS', 'STRANGER']);
+        for (const env of ['PROD', 'SANDBOX', 'UAT'])
+            expect(t.sessions.get(env)?.map((s) => s.userId)).toEqual(['BOB', 'BREAKGLASS', 'STRANGER']);
         expect(alice?.bcUserNames).toEqual({ PROD: 'ALICE', SANDBOX: 'ALICE', UAT: 'ALICE' });
         expect(holds.watches).toHaveLength(1);
-        expect(holds.watches[0]).toMatchObject({ objectId: ALICE, environments: ['PROD', 'SANDBOX', 'UAT'], sessionUserNames: { PROD: ['ALICE'] } });
+        expect(holds.watches[0]).toMatchObject({
+            objectId: ALICE,
+            environments: ['PROD', 'SANDBOX', 'UAT'],
+            sessionUserNames: { PROD: ['ALICE'] },
+        });
         expect(result.residualRisk.tokensMayReconnectUntil).toBeDefined();
         expect(result.residualRisk.watchUntil).toBe(holds.watches[0]?.until);
     });
@@ -98,10 +125,20 @@ describe('runSignOut', () => {
 
     it('never changes protected users, by list or by group, and says what it did not do', async () => {
         const t = tenant();
-        const { result } = await run(t, request({ users: ['breakglass@contoso.com', 'carol@contoso.com'], actions: { blockSignIn: { mode: 'permanent' } } }));
+        const { result } = await run(
+            t,
+            request({
+                users: ['breakglass@contoso.com', 'carol@contoso.com'],
+                actions: { blockSignIn: { mode: 'permanent' } },
+            }),
+        );
         expect(result.users.map((u) => u.outcome)).toEqual(['protected', 'protected']);
         expect(result.users[0]?.systems.every((s) => s.status === 'protected')).toBe(true);
-        expect(t.calls.some((c) => c.startsWith('revoke') || c.startsWith('setAccountEnabled') || c.startsWith('deleteSession'))).toBe(false);
+        expect(
+            t.calls.some(
+                (c) => c.startsWith('revoke') || c.startsWith('setAccountEnabled') || c.startsWith('deleteSession'),
+            ),
+        ).toBe(false);
         expect(t.sessions.get('PROD')?.some((s) => s.userId === 'BREAKGLASS')).toBe(true);
         expect(result.status).toBe('failed');
     });
@@ -136,7 +173,11 @@ describe('runSignOut', () => {
         const t = tenant();
         t.automationRefused.add('SANDBOX');
         const { result } = await run(t, request());
-        expect(system(result.users[0], 'bc.SANDBOX.sessions')).toMatchObject({ status: 'succeeded', heuristic: true, counts: { cancelled: 2 } });
+        expect(system(result.users[0], 'bc.SANDBOX.sessions')).toMatchObject({
+            status: 'succeeded',
+            heuristic: true,
+            counts: { cancelled: 2 },
+        });
         expect(system(result.users[0], 'bc.PROD.sessions')?.heuristic).toBeUndefined();
         expect(result.residualRisk.notes.join(' ')).toMatch(/heuristics/);
     });
@@ -145,7 +186,11 @@ describe('runSignOut', () => {
         const t = tenant();
         t.stickySessions.add(100);
         const { result } = await run(t, request({ environments: ['PROD'] }));
-        expect(system(result.users[0], 'bc.PROD.sessions')).toMatchObject({ status: 'failed', code: 'sessions-remain', counts: { residual: 1 } });
+        expect(system(result.users[0], 'bc.PROD.sessions')).toMatchObject({
+            status: 'failed',
+            code: 'sessions-remain',
+            counts: { residual: 1 },
+        });
         expect(result.status).toBe('partial');
     });
 
@@ -153,10 +198,18 @@ describe('runSignOut', () => {
         const t = tenant();
         const { result, journal, holds } = await run(
             t,
-            request({ environments: ['PROD'], actions: { blockSignIn: { mode: 'for', minutes: 60 }, disableBcUser: { mode: 'for', minutes: 60 } } }),
+            request({
+                environments: ['PROD'],
+                actions: { blockSignIn: { mode: 'for', minutes: 60 }, disableBcUser: { mode: 'for', minutes: 60 } },
+            }),
         );
-        expect(journal.log.indexOf(`intent entra.block:${ALICE}`)).toBeLessThan(journal.log.indexOf(`outcome entra.block:${ALICE} succeeded`));
-        expect(journal.intents.get(`bc.PROD.user:${ALICE}`)).toEqual({ prior: 'Enabled', userSecurityId: 'PROD-alice' });
+        expect(journal.log.indexOf(`intent entra.block:${ALICE}`)).toBeLessThan(
+            journal.log.indexOf(`outcome entra.block:${ALICE} succeeded`),
+        );
+        expect(journal.intents.get(`bc.PROD.user:${ALICE}`)).toEqual({
+            prior: 'Enabled',
+            userSecurityId: 'PROD-alice',
+        });
         expect(system(result.users[0], 'entra.block')).toMatchObject({ status: 'succeeded', prior: 'true' });
         expect(system(result.users[0], 'bc.PROD.user')).toMatchObject({ status: 'succeeded', prior: 'Enabled' });
         expect(t.users[0]?.accountEnabled).toBe(false);
@@ -168,9 +221,20 @@ describe('runSignOut', () => {
         const t = tenant();
         t.users[0]!.accountEnabled = false;
         t.adminRoleUsers.add(GUEST);
-        const { result, holds } = await run(t, request({ users: ['alice@contoso.com', GUEST], environments: ['PROD'], actions: { blockSignIn: { mode: 'for', minutes: 5 } } }));
+        const { result, holds } = await run(
+            t,
+            request({
+                users: ['alice@contoso.com', GUEST],
+                environments: ['PROD'],
+                actions: { blockSignIn: { mode: 'for', minutes: 5 } },
+            }),
+        );
         expect(system(result.users[0], 'entra.block')).toMatchObject({ status: 'skipped', prior: 'false' });
-        expect(system(result.users[1], 'entra.block')).toMatchObject({ status: 'failed', code: 'Authorization_RequestDenied', statusCode: 403 });
+        expect(system(result.users[1], 'entra.block')).toMatchObject({
+            status: 'failed',
+            code: 'Authorization_RequestDenied',
+            statusCode: 403,
+        });
         expect(holds.holds).toHaveLength(0);
     });
 
@@ -187,7 +251,13 @@ describe('runSignOut', () => {
 
     it('changes nothing in a dry run, and says what it would do', async () => {
         const t = tenant();
-        const { result, journal, holds } = await run(t, request({ dryRun: true, actions: { blockSignIn: { mode: 'permanent' }, disableBcUser: { mode: 'permanent' } } }));
+        const { result, journal, holds } = await run(
+            t,
+            request({
+                dryRun: true,
+                actions: { blockSignIn: { mode: 'permanent' }, disableBcUser: { mode: 'permanent' } },
+            }),
+        );
         expect(t.calls.filter((c) => /^(revoke|setAccountEnabled|deleteSession|setUserState)/.test(c))).toEqual([]);
         expect(journal.log).toEqual([]);
         expect(holds.watches).toEqual([]);

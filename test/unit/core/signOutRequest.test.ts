@@ -1,7 +1,17 @@
-import { callbackUrlProblem, deriveRequestId, parseSignOutRequest, type RequestPolicy } from '../../../src/core/request/signOutRequest';
+import {
+    callbackUrlProblem,
+    deriveRequestId,
+    parseSignOutRequest,
+    type RequestPolicy,
+} from '../../../src/core/request/signOutRequest';
 
 const TENANT = '11111111-1111-1111-1111-111111111111';
-const policy: RequestPolicy = { maxUsers: 3, defaultTenantId: TENANT, allowedTenantIds: [TENANT], callbackHosts: ['*.logic.azure.com', 'hooks.example.com'] };
+const policy: RequestPolicy = {
+    maxUsers: 3,
+    defaultTenantId: TENANT,
+    allowedTenantIds: [TENANT],
+    callbackHosts: ['*.logic.azure.com', 'hooks.example.com'],
+};
 const now = new Date('2026-11-26T10:00:00Z');
 const minimal = { users: ['alice@contoso.com'], reason: 'Compromised account' };
 
@@ -19,7 +29,12 @@ describe('parseSignOutRequest', () => {
             tenantId: TENANT,
             environments: 'all',
             applicationFamily: 'BusinessCentral',
-            actions: { revokeSessions: true, cancelBcSessions: true, blockSignIn: { kind: 'off' }, disableBcUser: { kind: 'off' } },
+            actions: {
+                revokeSessions: true,
+                cancelBcSessions: true,
+                blockSignIn: { kind: 'off' },
+                disableBcUser: { kind: 'off' },
+            },
             watchMinutes: 90,
             dryRun: false,
             submittedAt: now.toISOString(),
@@ -27,13 +42,24 @@ describe('parseSignOutRequest', () => {
     });
 
     it('folds duplicate users case-insensitively, keeping the first spelling', () => {
-        const parsed = parseSignOutRequest({ ...minimal, users: ['Alice@Contoso.com', 'alice@contoso.com', 'bob@contoso.com'] }, policy, now);
+        const parsed = parseSignOutRequest(
+            { ...minimal, users: ['Alice@Contoso.com', 'alice@contoso.com', 'bob@contoso.com'] },
+            policy,
+            now,
+        );
         expect(parsed.ok && parsed.value.users).toEqual(['Alice@Contoso.com', 'bob@contoso.com']);
     });
 
     it('turns a relative hold into an absolute time at acceptance', () => {
-        const parsed = parseSignOutRequest({ ...minimal, actions: { blockSignIn: { mode: 'for', minutes: 60 } } }, policy, now);
-        expect(parsed.ok && parsed.value.actions.blockSignIn).toEqual({ kind: 'until', until: '2026-11-26T11:00:00.000Z' });
+        const parsed = parseSignOutRequest(
+            { ...minimal, actions: { blockSignIn: { mode: 'for', minutes: 60 } } },
+            policy,
+            now,
+        );
+        expect(parsed.ok && parsed.value.actions.blockSignIn).toEqual({
+            kind: 'until',
+            until: '2026-11-26T11:00:00.000Z',
+        });
     });
 
     it('names every bad field with its reason', () => {
@@ -45,7 +71,9 @@ describe('parseSignOutRequest', () => {
             extra: true,
         });
         const fields = problems.map((p) => p.field);
-        expect(fields).toEqual(expect.arrayContaining(['users[0]', 'reason', 'watchMinutes', 'environments[0]', '(body)']));
+        expect(fields).toEqual(
+            expect.arrayContaining(['users[0]', 'reason', 'watchMinutes', 'environments[0]', '(body)']),
+        );
         expect(fields).not.toContain('users[1]');
         expect(problems.find((p) => p.field === '(body)')?.reason).toMatch(/unknown field\(s\): extra/);
     });
@@ -53,14 +81,19 @@ describe('parseSignOutRequest', () => {
     it('refuses look-alike characters, control characters and too many users', () => {
         expect(problemsOf({ ...minimal, users: ['аlice@contoso.com'] })[0]?.field).toBe('users[0]');
         expect(problemsOf({ ...minimal, reason: 'bad\u0000reason' })[0]?.field).toBe('reason');
-        expect(problemsOf({ ...minimal, users: ['a@x.com', 'b@x.com', 'c@x.com', 'd@x.com'] })[0]?.reason).toMatch(/at most 3/);
+        expect(problemsOf({ ...minimal, users: ['a@x.com', 'b@x.com', 'c@x.com', 'd@x.com'] })[0]?.reason).toMatch(
+            /at most 3/,
+        );
     });
 
     it('refuses a hold in the past and a request that asks for nothing', () => {
-        expect(problemsOf({ ...minimal, actions: { disableBcUser: { mode: 'until', until: '2020-01-01T00:00:00Z' } } })[0]?.field).toBe(
-            'actions.disableBcUser.until',
+        expect(
+            problemsOf({ ...minimal, actions: { disableBcUser: { mode: 'until', until: '2020-01-01T00:00:00Z' } } })[0]
+                ?.field,
+        ).toBe('actions.disableBcUser.until');
+        expect(problemsOf({ ...minimal, actions: { revokeSessions: false, cancelBcSessions: false } })[0]?.field).toBe(
+            'actions',
         );
-        expect(problemsOf({ ...minimal, actions: { revokeSessions: false, cancelBcSessions: false } })[0]?.field).toBe('actions');
     });
 
     it('refuses a tenant the deployment does not serve', () => {
@@ -76,7 +109,18 @@ describe('parseSignOutRequest', () => {
         expect(a.value.requestId).toBe(b.value.requestId);
         expect(a.value.requestId).not.toBe(c.value.requestId);
         expect(a.value.requestId).toMatch(/^servicenow-INC0012345-[0-9a-f]{16}$/);
-        expect(deriveRequestId(a.value.ticket!, a.value)).toBe(a.value.requestId);
+        expect(a.value.requestId).not.toBe(deriveRequestId(a.value.ticket!, { ...a.value, actions: {} }));
+    });
+
+    it('derives the same id for a redelivered ticket with a relative hold', () => {
+        const message = {
+            ...minimal,
+            ticket: { system: 'servicenow', number: 'INC7' },
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+        };
+        const first = parseSignOutRequest(message, policy, now);
+        const later = parseSignOutRequest(message, policy, new Date(now.getTime() + 60_000));
+        expect(first.ok && later.ok && first.value.requestId === later.value.requestId).toBe(true);
     });
 });
 

@@ -7,7 +7,8 @@ import { withoutCallbackSecrets } from '../../../src/functions/http/publicView';
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     new HttpRequest({ method: 'POST', url: 'https://fn.example/api/signouts', body: { string: body }, headers });
 
-const principal = (claims: { typ: string; val: string }[]) => Buffer.from(JSON.stringify({ auth_typ: 'aad', claims })).toString('base64');
+const principal = (claims: { typ: string; val: string }[]) =>
+    Buffer.from(JSON.stringify({ auth_typ: 'aad', claims })).toString('base64');
 
 describe('readJsonBody', () => {
     it('reads JSON', async () => {
@@ -25,10 +26,19 @@ describe('readJsonBody', () => {
 });
 
 describe('callerOf', () => {
-    const get = (headers: Record<string, string>) => new HttpRequest({ method: 'GET', url: 'https://fn.example/api/health', headers });
+    const get = (headers: Record<string, string>) =>
+        new HttpRequest({ method: 'GET', url: 'https://fn.example/api/health', headers });
 
     it('takes the caller from the App Service client principal', () => {
-        const result = callerOf(get({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'abc' }, { typ: 'name', val: 'Flow' }]) }), []);
+        const result = callerOf(
+            get({
+                'x-ms-client-principal': principal([
+                    { typ: 'oid', val: 'abc' },
+                    { typ: 'name', val: 'Flow' },
+                ]),
+            }),
+            [],
+        );
         expect(result).toEqual({ ok: true, caller: { kind: 'app-service-auth', id: 'abc', name: 'Flow' } });
     });
 
@@ -47,19 +57,34 @@ describe('callerOf', () => {
 
 describe('history parameters', () => {
     it('names each bad parameter', () => {
-        const parsed = parseHistoryParameters(new URLSearchParams('user=x%27%20or%201%3D1&from=yesterday&pageSize=1000&continuationToken=a%2Fb'));
-        expect(parsed.ok ? [] : parsed.problems.map((p) => p.field)).toEqual(['user', 'from', 'continuationToken', 'pageSize']);
+        const parsed = parseHistoryParameters(
+            new URLSearchParams('user=x%27%20or%201%3D1&from=yesterday&pageSize=1000&continuationToken=a%2Fb'),
+        );
+        expect(parsed.ok ? [] : parsed.problems.map((p) => p.field)).toEqual([
+            'user',
+            'from',
+            'continuationToken',
+            'pageSize',
+        ]);
     });
 
     it('passes good ones through', () => {
-        const parsed = parseHistoryParameters(new URLSearchParams('user=alice@contoso.com&from=2026-01-01T00:00:00Z&pageSize=10'));
-        expect(parsed).toEqual({ ok: true, user: 'alice@contoso.com', query: { from: new Date('2026-01-01T00:00:00Z'), pageSize: 10 } });
+        const parsed = parseHistoryParameters(
+            new URLSearchParams('user=alice@contoso.com&from=2026-01-01T00:00:00Z&pageSize=10'),
+        );
+        expect(parsed).toEqual({
+            ok: true,
+            user: 'alice@contoso.com',
+            query: { from: new Date('2026-01-01T00:00:00Z'), pageSize: 10 },
+        });
     });
 });
 
 describe('withoutCallbackSecrets', () => {
     it("hides a callback URL's query, where Power Automate keeps its signature", () => {
-        const shown = withoutCallbackSecrets({ callbackUrl: 'https://prod-1.logic.azure.com/workflows/1/run?sig=SECRET' } as never);
+        const shown = withoutCallbackSecrets({
+            callbackUrl: 'https://prod-1.logic.azure.com/workflows/1/run?sig=SECRET',
+        } as never);
         expect(shown.callbackUrl).toBe('https://prod-1.logic.azure.com/workflows/1/run?…');
     });
 });

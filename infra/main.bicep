@@ -1,0 +1,156 @@
+// bc-force-signout on Azure Functions Flex Consumption. One user-assigned managed identity does everything: storage,
+// Application Insights ingestion, Microsoft Graph and Business Central. No keys or secrets are created or stored.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. Flex Consumption is not offered everywhere: az functionapp list-flexconsumption-locations.')
+param location string
+
+@description('Comma-separated UPNs or Entra object ids the service never touches (break-glass accounts, named admins).')
+param protectedUsers string = ''
+
+@description('Comma-separated group object ids whose transitive members the service never touches.')
+param protectedGroupIds string = ''
+
+@description('Comma-separated https hosts a request may name as callbackUrl, e.g. contoso.service-now.com or *.logic.azure.com. Empty = no callbacks.')
+param callbackAllowedHosts string = ''
+
+@description('Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on. Empty = any caller holding a function key.')
+param allowedCallerIds string = ''
+
+@description('Principal (object) ids of apps that put requests on the queue, e.g. the ServiceNow app registration, comma-separated. Each gets only Storage Queue Data Message Sender on the request queue.')
+param queueSenderPrincipalIds string = ''
+
+@description('Storage queue of sign-out requests; its poison queue is <name>-poison.')
+param queueName string = 'signout-requests'
+
+@description('Prefix of the audit tables (letters and digits).')
+param auditTablePrefix string = 'signout'
+
+@description('Six-field NCRONTAB schedule (UTC) of the reconnect sweep.')
+param sweepSchedule string = '0 */5 * * * *'
+
+@allowed(['20', '22'])
+@description('Node.js version of the Flex Consumption runtime.')
+param nodeVersion string = '20'
+
+// Every instance opens its own Graph and Business Central connections; BC allows only 5 concurrent calls per user,
+// so the app scales low by default (40 is the lowest maximum Flex Consumption accepts).
+@minValue(40)
+@maxValue(1000)
+@description('Most instances the app scales out to.')
+param maximumInstanceCount int = 40
+
+@allowed([2048, 4096])
+@description('Memory of one instance, in MB.')
+param instanceMemoryMB int = 2048
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+// The audit tables are <prefix><suffix>. The code creates them idempotently too; creating them here makes the
+// environment complete before the first request.
+var auditTableNames = [
+  for suffix in ['Requests', 'Events', 'UserIndex', 'Timeline', 'Watches', 'Holds', 'Leases']: '${auditTablePrefix}${suffix}'
+]
+// Comma-separated in the parameter so that azd can pass it from an environment variable.
+var queueSenders = filter(map(split(queueSenderPrincipalIds, ','), id => trim(id)), id => !empty(id))
+var deploymentContainerName = 'app-package-${resourceToken}'
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'core/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    queueNames: [queueName, '${queueName}-poison']
+    tableNames: auditTableNames
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: resourceGroup
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    queueName: queueName
+    queueSenderPrincipalIds: queueSenders
+  }
+}
+
+module functionApp 'app/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: resourceGroup
+  // The host starts as soon as the app exists: give it its storage roles first.
+  dependsOn: [rbac]
+  params: {
+    name: 'func-${resourceToken}'
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    identityPrincipalId: identity.outputs.principalId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    queueName: queueName
+    auditTablePrefix: auditTablePrefix
+    sweepSchedule: sweepSchedule
+    protectedUsers: protectedUsers
+    protectedGroupIds: protectedGroupIds
+    callbackAllowedHosts: callbackAllowedHosts
+    allowedCallerIds: allowedCallerIds
+  }
+}
+
+// azd saves these in .azure/<env>/.env; the set-up steps in infra/README.md read them.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_HOST string = functionApp.outputs.defaultHostName
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output SIGNOUT_QUEUE_NAME string = queueName
