@@ -20,7 +20,7 @@ export async function sweepTimer(timer: Timer, context: InvocationContext): Prom
     }
     context.log(
         `sweep: ${report.watchedUsers} watched, ${report.reconnectsCancelled} reconnects cancelled, ${report.watchesEnded} watches ended, ` +
-            `${report.holdsReleased} holds released, ${report.holdsLeftAsIs} left as is, ${report.poisonReported} poison reported`,
+            `${report.holdsReleased} holds released, ${report.holdsLeftAsIs} left as is, ${report.poisonResumed} resumed from poison, ${report.poisonReported} dead-lettered`,
     );
     for (const failure of report.failures) context.warn(`sweep: ${failure}`);
 }

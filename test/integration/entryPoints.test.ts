@@ -253,6 +253,37 @@ describe('sweep', () => {
     });
 });
 
+describe('resumption', () => {
+    it('queues again a request whose worker died, once its lease has expired, and it completes', async () => {
+        const accepted = await post({
+            requestId: 'ENTRY-ORPHAN',
+            users: [dan.userPrincipalName],
+            reason: 'orphan',
+            environments: ['SANDBOX'],
+            watchMinutes: 0,
+        });
+        expect(accepted.status).toBe(202);
+        const { audit } = await sharedServiceDependencies();
+        // A worker took it and died: its lease ran out, and the host moved the message to the poison queue.
+        const queue = new QueueClient(harness.connectionString, harness.queueName);
+        await queue.clearMessages();
+        expect(
+            (await audit.startAttempt('ENTRY-ORPHAN', 'dead-worker', 1_000, new Date(Date.now() - 60_000))).kind,
+        ).toBe('acquired');
+        const poison = new QueueClient(harness.connectionString, `${harness.queueName}-poison`);
+        await poison.createIfNotExists();
+        await poison.sendMessage(
+            Buffer.from(JSON.stringify({ workItem: { requestId: 'ENTRY-ORPHAN' } })).toString('base64'),
+        );
+
+        await sweepTimer(timer() as never, invocationContext('sweepTimer'));
+        await pump();
+        expect((await status('ENTRY-ORPHAN')).body).toMatchObject({ status: 'completed' });
+        const types = (await audit.listEvents('ENTRY-ORPHAN')).map((e) => e.type);
+        expect(types).toEqual(expect.arrayContaining(['resumed-from-poison', 'request-finished']));
+    });
+});
+
 describe('callbacks', () => {
     it('POSTs the final result to an allow-listed callback and audits the delivery', async () => {
         await post({
