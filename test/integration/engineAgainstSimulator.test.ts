@@ -49,8 +49,7 @@ async function signOut(
         {
             ...tenantServicesFactory(config)(config.identity.tenantId, Date.now() + 120_000),
             journal: new MemoryJournal(),
-            saveWatch: holds.saveWatch,
-            saveHold: holds.saveHold,
+            holds,
         },
         {
             protectedUsers: [breakglass.userPrincipalName],

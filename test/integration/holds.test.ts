@@ -81,3 +81,58 @@ describe('timed holds', () => {
         expect((await deps.audit.listWatches()).filter((w) => w.requestId === requestId)).toEqual([]);
     });
 });
+
+describe('overlapping holds', () => {
+    it('keeps the state from before the first hold, and releases only when the last hold ends', async () => {
+        clock = new Date();
+        const first = await run({
+            users: [alice.id],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        const second = await run({
+            users: [alice.id],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 90 } },
+            watchMinutes: 0,
+        });
+        const secondResult = (await deps.audit.getRequest(second))?.result;
+        expect(secondResult?.users[0]?.systems.find((s) => s.system === 'entra.block')).toMatchObject({
+            status: 'succeeded',
+            prior: 'true',
+        });
+        const user = () => harness.simulator.state.users.get(alice.id);
+
+        clock = new Date(Date.now() + 31 * 60_000);
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsReleased: 0, holdsLeftAsIs: 1 });
+        expect(user()?.accountEnabled).toBe(false);
+        const leftAsIs = (await deps.audit.listEvents(first)).find((e) => e.type === 'hold-left-as-is');
+        expect(leftAsIs?.detail).toContain(second);
+
+        clock = new Date(Date.now() + 91 * 60_000);
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsReleased: 1 });
+        expect(user()?.accountEnabled).toBe(true);
+    });
+
+    it('never releases under a permanent hold', async () => {
+        clock = new Date();
+        await run({
+            users: [hank.id],
+            environments: ['SANDBOX'],
+            actions: { disableBcUser: { mode: 'for', minutes: 10 } },
+            watchMinutes: 0,
+        });
+        await run({
+            users: [hank.id],
+            environments: ['SANDBOX'],
+            actions: { disableBcUser: { mode: 'permanent' } },
+            watchMinutes: 0,
+        });
+        clock = new Date(Date.now() + 11 * 60_000);
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsReleased: 0, holdsLeftAsIs: 1 });
+        expect(harness.simulator.state.findBcUser(harness.simulator.state.environment('SANDBOX'), 'HANK')?.state).toBe(
+            'Disabled',
+        );
+    });
+});

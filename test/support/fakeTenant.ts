@@ -1,4 +1,5 @@
 import { ServiceError } from '../../src/core/errors';
+import type { HoldStore } from '../../src/core/engine/signOutEngine';
 import type { StepJournal } from '../../src/core/engine/stepJournal';
 import type { AuditEventInput, HoldRecord, WatchRecord } from '../../src/core/ports/auditStore';
 import type {
@@ -160,13 +161,16 @@ export class MemoryJournal implements StepJournal {
     }
 }
 
-export class MemoryHolds {
+export class MemoryHolds implements HoldStore {
     readonly watches: WatchRecord[] = [];
     readonly holds: HoldRecord[] = [];
-    saveWatch = async (watch: WatchRecord) => {
+    async upsertWatch(watch: WatchRecord) {
         this.watches.push(watch);
-    };
-    saveHold = async (hold: HoldRecord) => {
+    }
+    async upsertHold(hold: HoldRecord) {
         this.holds.push(hold);
-    };
+    }
+    async listHoldsFor(objectId: string) {
+        return this.holds.filter((hold) => hold.objectId === objectId);
+    }
 }

@@ -324,6 +324,11 @@ export class TableAuditStore implements AuditStore {
         return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list due holds')).map(decodeHold);
     }
 
+    async listHoldsFor(objectId: string): Promise<HoldRecord[]> {
+        const filter = odata`objectId eq ${objectId.toLowerCase()}`;
+        return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list holds of a user')).map(decodeHold);
+    }
+
     async deleteHold(hold: HoldKey): Promise<void> {
         await this.deleteIfPresent(this.tables.holds, holdKeys(hold));
     }

@@ -1,13 +1,14 @@
 import { mapWithConcurrency } from '../concurrency';
 import { ServiceError } from '../errors';
-import type { HoldRecord } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation, BcSession, BcUser } from '../ports/businessCentral';
 import type { DirectoryUser } from '../ports/directory';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SessionCounts, SystemOutcome } from '../result';
 import { asServiceError, type EnvironmentView } from './discoverEnvironments';
 import { identityFromAutomation, identityFromHeuristics, sessionBelongsTo, type SessionIdentity } from './matching';
+import { holdInForce, releaseAtOf } from './holds';
 import { failedOutcome, holdLabel, outcome } from './outcome';
+import type { HoldStore } from './signOutEngine';
 import { stepKey, type StepJournal } from './stepJournal';
 
 export const sessionsSystem = (environment: string) => `bc.${environment}.sessions`;
@@ -17,7 +18,7 @@ export interface BcContext {
     bcAdmin: BcAdmin;
     bcAutomation: BcAutomation;
     journal: StepJournal;
-    saveHold: (hold: HoldRecord) => Promise<void>;
+    holds: HoldStore;
     concurrency: number;
     now: () => Date;
 }
@@ -235,28 +236,48 @@ async function disableUser(
             detail: 'no BC user has this e-mail in the environment',
         });
     const intent = context.journal.intentOf(step);
-    if (!intent && bcUser.state === 'Disabled')
-        return outcome(system, 'skipped', context.now(), {
-            detail: 'the BC user was already disabled; left as is',
-            prior: 'Disabled',
-        });
-    const prior = String(intent?.prior ?? bcUser.state);
+    let prior = String(intent?.prior ?? bcUser.state);
+    let patch = intent?.patch !== false;
+    let heldBy: string | undefined;
+    if (!intent && bcUser.state === 'Disabled') {
+        // Disabled by someone else: not ours. Disabled under another request's hold: extend it, keeping its prior.
+        const now = context.now();
+        const held = holdInForce(
+            await context.holds.listHoldsFor(user.id),
+            'bc-disable',
+            view.ref.name,
+            now,
+            request.requestId,
+        );
+        if (!held)
+            return outcome(system, 'skipped', now, {
+                detail: 'the BC user was already disabled; left as is',
+                prior: 'Disabled',
+            });
+        [prior, patch, heldBy] = [held.prior, false, held.requestId];
+    }
     const holdUntil = holdLabel(request.actions.disableBcUser);
     const held = holdUntil ? { holdUntil } : {};
     if (request.dryRun) return outcome(system, 'would-do', context.now(), { prior, ...held });
     if (!intent)
         await context.journal.recordIntents([
-            { step, user: user.id, data: { prior, userSecurityId: bcUser.userSecurityId } },
+            { step, user: user.id, data: { prior, patch, userSecurityId: bcUser.userSecurityId } },
         ]);
-    try {
-        await setDisabled(view.ref.name, bcUser, context.bcAutomation);
-    } catch (error) {
-        return failedOutcome(system, asServiceError(error), context.now());
+    if (patch) {
+        try {
+            await setDisabled(view.ref.name, bcUser, context.bcAutomation);
+        } catch (error) {
+            return failedOutcome(system, asServiceError(error), context.now());
+        }
     }
-    const done = outcome(system, 'succeeded', context.now(), { prior, ...held });
-    const hold = request.actions.disableBcUser;
-    if (hold.kind === 'until')
-        await context.saveHold({
+    const done = outcome(system, 'succeeded', context.now(), {
+        prior,
+        ...held,
+        ...(heldBy && { detail: `already disabled under request ${heldBy}; this request's hold now applies too` }),
+    });
+    const releaseAt = releaseAtOf(request.actions.disableBcUser);
+    if (releaseAt)
+        await context.holds.upsertHold({
             requestId: request.requestId,
             tenantId: request.tenantId,
             kind: 'bc-disable',
@@ -267,7 +288,7 @@ async function disableUser(
             prior,
             setTo: 'Disabled',
             changedAt: done.at,
-            releaseAt: hold.until,
+            releaseAt,
         });
     return done;
 }

@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../concurrency';
-import type { HoldRecord, WatchRecord } from '../ports/auditStore';
+import type { AuditStore } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Directory, DirectoryUser } from '../ports/directory';
 import type { SignOutRequest } from '../request/signOutRequest';
@@ -15,13 +15,15 @@ import { residualRiskOf } from './residualRisk';
 import { resolveUsers, type ResolvedUser } from './resolveUsers';
 import type { StepJournal } from './stepJournal';
 
+export type HoldStore = Pick<AuditStore, 'upsertWatch' | 'upsertHold' | 'listHoldsFor'>;
+
 export interface EngineDependencies {
     directory: Directory;
     bcAdmin: BcAdmin;
     bcAutomation: BcAutomation;
     journal: StepJournal;
-    saveWatch: (watch: WatchRecord) => Promise<void>;
-    saveHold: (hold: HoldRecord) => Promise<void>;
+    /** Where watches and holds go; other requests' holds on a user are read so a new hold keeps their prior state. */
+    holds: HoldStore;
     now?: () => Date;
 }
 
@@ -61,7 +63,7 @@ export async function runSignOut(
     const entraOutcomes = await applyEntraActions(eligible, request, {
         directory: deps.directory,
         journal: deps.journal,
-        saveHold: deps.saveHold,
+        holds: deps.holds,
         now,
     });
     const revokedAny = [...entraOutcomes.values()]
@@ -73,7 +75,7 @@ export async function runSignOut(
                 bcAdmin: deps.bcAdmin,
                 bcAutomation: deps.bcAutomation,
                 journal: deps.journal,
-                saveHold: deps.saveHold,
+                holds: deps.holds,
                 concurrency: settings.bcConcurrency,
                 now,
             }),
@@ -86,7 +88,7 @@ export async function runSignOut(
         !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0 && eligible.length > 0
             ? new Date(Date.parse(startedAt) + request.watchMinutes * 60_000).toISOString()
             : undefined;
-    if (watchUntil) await saveWatches(eligible, views, passes, request, watchUntil, deps.saveWatch);
+    if (watchUntil) await saveWatches(eligible, views, passes, request, watchUntil, deps.holds);
 
     const users = resolved.flatMap((entry) =>
         userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
@@ -119,14 +121,14 @@ async function saveWatches(
     passes: readonly EnvironmentPassResult[],
     request: SignOutRequest,
     until: string,
-    saveWatch: EngineDependencies['saveWatch'],
+    holds: HoldStore,
 ): Promise<void> {
     const active = views
         .map((view, index) => ({ view, pass: passes[index] }))
         .filter(({ view }) => view.state === 'active');
     for (const user of users) {
         const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
-        await saveWatch({
+        await holds.upsertWatch({
             requestId: request.requestId,
             tenantId: request.tenantId,
             objectId: user.id,

@@ -139,8 +139,11 @@ export interface HoldRecord {
     prior: string;
     setTo: string;
     changedAt: string;
+    /** ISO time; `PERMANENT_RELEASE_AT` for a permanent hold, kept so that no timed hold releases under it. */
     releaseAt: string;
 }
+
+export const PERMANENT_RELEASE_AT = '2199-12-31T23:59:59.000Z';
 
 export interface PurgeReport {
     requests: number;
@@ -183,6 +186,8 @@ export interface AuditStore {
     deleteWatch(requestId: string, objectId: string): Promise<void>;
     upsertHold(hold: HoldRecord): Promise<void>;
     listDueHolds(now: Date): Promise<HoldRecord[]>;
+    /** Every hold on one user, from any request: a release must not undo a hold another request still needs. */
+    listHoldsFor(objectId: string): Promise<HoldRecord[]>;
     deleteHold(hold: Pick<HoldRecord, 'requestId' | 'kind' | 'objectId' | 'environment'>): Promise<void>;
 
     /** A named lease (e.g. the sweep) so overlapping runs do not double-act. */

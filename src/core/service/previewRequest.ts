@@ -1,4 +1,4 @@
-import { runSignOut } from '../engine/signOutEngine';
+import { runSignOut, type HoldStore } from '../engine/signOutEngine';
 import type { StepJournal } from '../engine/stepJournal';
 import type { FieldProblem } from '../errors';
 import { parseSignOutRequest } from '../request/signOutRequest';
@@ -17,7 +17,12 @@ const NO_JOURNAL: StepJournal = {
     note: async () => undefined,
 };
 
-const nothingToSave = async () => undefined;
+/** A preview saves no watch or hold, and reads none: it shows what this request alone would do. */
+const NO_HOLDS: HoldStore = {
+    upsertWatch: async () => undefined,
+    upsertHold: async () => undefined,
+    listHoldsFor: async () => [],
+};
 
 /**
  * Resolves and discovers everything a sign-out would touch, synchronously and within the preview deadline, without
@@ -34,8 +39,7 @@ export async function previewRequest(input: unknown, deps: ServiceDependencies):
         {
             ...deps.tenantServices(request.tenantId, deadlineAt),
             journal: NO_JOURNAL,
-            saveWatch: nothingToSave,
-            saveHold: nothingToSave,
+            holds: NO_HOLDS,
             ...(deps.now && { now: deps.now }),
         },
         deps.settings.engine,

@@ -78,8 +78,7 @@ async function runUnderLease(
             {
                 ...deps.tenantServices(request.tenantId, deadlineAt),
                 journal,
-                saveWatch: (watch) => deps.audit.upsertWatch(watch),
-                saveHold: (hold) => deps.audit.upsertHold(hold),
+                holds: deps.audit,
                 now,
             },
             deps.settings.engine,

@@ -3,8 +3,15 @@ import { tryParseJson } from '../parseJson';
 import { ENTRA_BLOCK } from '../engine/entraActions';
 import { asServiceError } from '../engine/discoverEnvironments';
 import { protectionReason } from '../engine/guard';
+import { holdInForce } from '../engine/holds';
 import { sessionBelongsTo } from '../engine/matching';
-import type { AuditEventInput, HoldRecord, PurgeReport, WatchRecord } from '../ports/auditStore';
+import {
+    PERMANENT_RELEASE_AT,
+    type AuditEventInput,
+    type HoldRecord,
+    type PurgeReport,
+    type WatchRecord,
+} from '../ports/auditStore';
 import type { BcSession } from '../ports/businessCentral';
 import type { PoisonMessage } from '../ports/requestQueue';
 import { FINAL_STATES } from '../result';
@@ -210,10 +217,7 @@ async function releaseHolds(
     for (const hold of await deps.audit.listDueHolds(now)) {
         const services = deps.tenantServices(hold.tenantId, deadlineAt);
         try {
-            const verdict =
-                hold.kind === 'entra-block'
-                    ? await releaseEntraBlock(hold, services)
-                    : await releaseBcDisable(hold, services);
+            const verdict = await releaseHold(hold, now, services, deps);
             await appendTo(deps, hold.requestId, [
                 {
                     type: verdict.released ? 'hold-released' : 'hold-left-as-is',
@@ -232,6 +236,28 @@ async function releaseHolds(
             );
         }
     }
+}
+
+/** A hold another request still keeps on the same thing is not this release's to undo. */
+async function releaseHold(
+    hold: HoldRecord,
+    now: Date,
+    services: TenantServices,
+    deps: ServiceDependencies,
+): Promise<ReleaseVerdict> {
+    const other = holdInForce(
+        await deps.audit.listHoldsFor(hold.objectId),
+        hold.kind,
+        hold.environment,
+        now,
+        hold.requestId,
+    );
+    if (other)
+        return {
+            released: false,
+            why: `request ${other.requestId} still holds it until ${other.releaseAt === PERMANENT_RELEASE_AT ? 'further notice' : other.releaseAt}`,
+        };
+    return hold.kind === 'entra-block' ? releaseEntraBlock(hold, services) : releaseBcDisable(hold, services);
 }
 
 interface ReleaseVerdict {

@@ -80,11 +80,7 @@ function request(overrides: Record<string, unknown> = {}): SignOutRequest {
 }
 
 async function run(t: FakeTenant, req: SignOutRequest, journal = new MemoryJournal(), holds = new MemoryHolds()) {
-    const result = await runSignOut(
-        req,
-        { directory: t, bcAdmin: t, bcAutomation: t, journal, saveWatch: holds.saveWatch, saveHold: holds.saveHold },
-        settings,
-    );
+    const result = await runSignOut(req, { directory: t, bcAdmin: t, bcAutomation: t, journal, holds }, settings);
     return { result, journal, holds };
 }
 
@@ -208,6 +204,7 @@ describe('runSignOut', () => {
         );
         expect(journal.intents.get(`bc.PROD.user:${ALICE}`)).toEqual({
             prior: 'Enabled',
+            patch: true,
             userSecurityId: 'PROD-alice',
         });
         expect(system(result.users[0], 'entra.block')).toMatchObject({ status: 'succeeded', prior: 'true' });
