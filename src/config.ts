@@ -1,5 +1,5 @@
 import { ConfigurationError } from './core/errors';
-import { GUID_PATTERN, UPN_PATTERN } from './core/request/signOutRequest';
+import { GUID_PATTERN, UPN_PATTERN } from './core/request/patterns';
 import { SETTINGS, type SettingName } from './settings';
 
 export type StorageConfig =

@@ -1,5 +1,4 @@
 import type { TokenCredential } from '@azure/identity';
-import { TableAuditStore } from '../clients/audit/tableAuditStore';
 import { CallbackSender } from '../clients/callback/callbackSender';
 import { createCredential } from '../clients/identity/createCredential';
 import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
@@ -50,16 +49,19 @@ export async function createServiceDependencies(
     const storage = config.storage;
     const [audit, queue] = await Promise.all([
         overrides.audit ??
-            TableAuditStore.create({
-                connection:
-                    storage.kind === 'connection-string'
-                        ? { connectionString: storage.connectionString }
-                        : {
-                              tableServiceUri: storage.tableServiceUri,
-                              credential: storageCredential(config, storage.clientId),
-                          },
-                tablePrefix: config.auditTablePrefix,
-            }),
+            // Loaded on first use, like the other storage and identity SDKs: cold starts should not pay for it.
+            import('../clients/audit/tableAuditStore').then(({ TableAuditStore }) =>
+                TableAuditStore.create({
+                    connection:
+                        storage.kind === 'connection-string'
+                            ? { connectionString: storage.connectionString }
+                            : {
+                                  tableServiceUri: storage.tableServiceUri,
+                                  credential: storageCredential(config, storage.clientId),
+                              },
+                    tablePrefix: config.auditTablePrefix,
+                }),
+            ),
         overrides.queue ??
             StorageRequestQueue.create(
                 storage.kind === 'connection-string'

@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { sharedServiceDependencies } from '../composition/serviceDependencies';
 import { appConfig } from '../config';
-import { acceptRequest } from '../core/service/acceptRequest';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
 import { readJsonBody } from './http/readJsonBody';
@@ -14,6 +13,7 @@ export async function acceptSignOut(request: HttpRequest, context: InvocationCon
     if (!caller.ok) return caller.response;
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
+    const { acceptRequest } = await import('../core/service/acceptRequest');
     const outcome = await acceptRequest(body.value, caller.caller, 'http', await sharedServiceDependencies());
     if (outcome.kind === 'invalid') return badRequest(outcome.problems);
     const { requestId, state } = outcome.record;

@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { sharedServiceDependencies } from '../composition/serviceDependencies';
 import { appConfig } from '../config';
-import { REQUEST_ID_PATTERN } from '../core/request/signOutRequest';
+import { REQUEST_ID_PATTERN } from '../core/request/patterns';
 import { FINAL_STATES } from '../core/result';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';

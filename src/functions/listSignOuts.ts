@@ -3,7 +3,7 @@ import { sharedServiceDependencies } from '../composition/serviceDependencies';
 import { appConfig } from '../config';
 import type { FieldProblem } from '../core/errors';
 import type { HistoryQuery } from '../core/ports/auditStore';
-import { GUID_PATTERN, UPN_PATTERN } from '../core/request/signOutRequest';
+import { GUID_PATTERN, UPN_PATTERN } from '../core/request/patterns';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
 import { badRequest } from './http/responses';

@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { sharedServiceDependencies } from '../composition/serviceDependencies';
 import { appConfig } from '../config';
-import { previewRequest } from '../core/service/previewRequest';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
 import { readJsonBody } from './http/readJsonBody';
@@ -13,6 +12,7 @@ export async function previewSignOut(request: HttpRequest, _context: InvocationC
     if (!caller.ok) return caller.response;
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
+    const { previewRequest } = await import('../core/service/previewRequest');
     const outcome = await previewRequest(body.value, await sharedServiceDependencies());
     if (outcome.kind === 'invalid') return badRequest(outcome.problems);
     return { status: 200, jsonBody: outcome.result };

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext } from '@azure/functions';
 import { sharedServiceDependencies } from '../composition/serviceDependencies';
-import { receiveQueueMessage } from '../core/service/receiveQueueMessage';
 
 /**
  * Queue trigger: work items from the HTTP API and whole requests from ITSM tools. An invalid message is recorded
@@ -10,6 +9,7 @@ import { receiveQueueMessage } from '../core/service/receiveQueueMessage';
  */
 export async function runQueuedSignOut(message: unknown, context: InvocationContext): Promise<void> {
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1) || 1;
+    const { receiveQueueMessage } = await import('../core/service/receiveQueueMessage');
     const outcome = await receiveQueueMessage(
         message,
         { dequeueCount, owner: `${hostname()}:${context.invocationId}` },

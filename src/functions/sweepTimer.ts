@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { sharedServiceDependencies } from '../composition/serviceDependencies';
-import { runSweep } from '../core/service/sweep';
 
 /** Shorter than the default schedule's five minutes, so a crashed run frees the lease before the next one. */
 export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
@@ -9,6 +8,7 @@ export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
 /** Timer: reconnect sweep, hold release, retention and poison report. A missed run simply runs late (`isPastDue`). */
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
     if (timer.isPastDue) context.log('sweep is running late');
+    const { runSweep } = await import('../core/service/sweep');
     const report = await runSweep(
         `${hostname()}:${context.invocationId}`,
         await sharedServiceDependencies(),

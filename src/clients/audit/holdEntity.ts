@@ -25,7 +25,7 @@ export function holdEntity(hold: HoldRecord): TableEntity<EntityProperties> {
         requestId: hold.requestId,
         tenantId: hold.tenantId,
         kind: hold.kind,
-        objectId: hold.objectId.toLowerCase(),
+        objectId: hold.objectId,
         userPrincipalName: hold.userPrincipalName,
         ...(hold.environment !== undefined && { environment: hold.environment }),
         ...(hold.bcUserSecurityId !== undefined && { bcUserSecurityId: hold.bcUserSecurityId }),

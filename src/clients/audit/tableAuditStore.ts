@@ -324,8 +324,9 @@ export class TableAuditStore implements AuditStore {
         return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list due holds')).map(decodeHold);
     }
 
+    /** Object ids come lower-cased from the directory adapter, and are stored as they come. */
     async listHoldsFor(objectId: string): Promise<HoldRecord[]> {
-        const filter = odata`objectId eq ${objectId.toLowerCase()}`;
+        const filter = odata`objectId eq ${objectId}`;
         return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list holds of a user')).map(decodeHold);
     }
 

@@ -1,6 +1,6 @@
 import { ServiceError } from '../../core/errors';
 import type { BcAutomation, BcUser, BcUserState } from '../../core/ports/businessCentral';
-import { GUID_PATTERN } from '../../core/request/signOutRequest';
+import { GUID_PATTERN } from '../../core/request/patterns';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
 import { collectionItems, stringField } from './fields';

@@ -1,5 +1,5 @@
 import type { CallbackOutcome, Callbacks } from '../../core/ports/callbacks';
-import { callbackUrlProblem } from '../../core/request/signOutRequest';
+import { callbackUrlProblem } from '../../core/request/callbackPolicy';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { sleep as realSleep, type Sleep } from '../http/sleep';
 

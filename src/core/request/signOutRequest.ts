@@ -1,6 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../errors';
+import { callbackUrlProblem } from './callbackPolicy';
+import {
+    APPLICATION_FAMILY_PATTERN,
+    ENVIRONMENT_NAME_PATTERN,
+    GUID_PATTERN,
+    REQUEST_ID_PATTERN,
+    UPN_PATTERN,
+} from './patterns';
+
+// Kept importable from here for callers that already parse requests; light modules import ./patterns directly.
+export { callbackUrlProblem } from './callbackPolicy';
+export {
+    APPLICATION_FAMILY_PATTERN,
+    ENVIRONMENT_NAME_PATTERN,
+    GUID_PATTERN,
+    REQUEST_ID_PATTERN,
+    UPN_PATTERN,
+} from './patterns';
 
 /**
  * The one request schema every entry point speaks (HTTP, queue, CLI). Version 1.
@@ -8,14 +26,6 @@ import { ValidationError, type FieldProblem } from '../errors';
  */
 export const REQUEST_SCHEMA_VERSION = 1;
 
-export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** ASCII only, so look-alike characters never reach Graph; `'`, `#` and `+` are legal in UPNs (guests use `#EXT#`). */
-export const UPN_PATTERN = /^[A-Za-z0-9'._\-!#^~+&=$%*]{1,113}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$/;
-/** BC environment names: letters, digits, `-` and `_`, at most 30 characters; nothing that could walk a path. */
-export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
-export const APPLICATION_FAMILY_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
-/** Request ids become table keys and URL segments: a conservative alphabet keeps them readable everywhere. */
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -165,34 +175,6 @@ export function requestInputSchema(policy: RequestPolicy) {
             dryRun: z.boolean().default(false),
         })
         .strict();
-}
-
-/**
- * Why a callback URL is refused, or undefined when it is allowed: https, no credentials, a host on the allow-list.
- * An entry allows the default port only, unless it names one (`hooks.example.com:8443`).
- */
-export function callbackUrlProblem(value: string, allowedHosts: readonly string[]): string | undefined {
-    let url: URL;
-    try {
-        url = new URL(value);
-    } catch {
-        return 'must be an absolute URL';
-    }
-    if (url.protocol !== 'https:') return 'must use https';
-    if (url.username || url.password) return 'must not carry credentials';
-    const host = url.hostname.toLowerCase();
-    const port = url.port || '443';
-    const allowed = allowedHosts.some((entry) => {
-        const [pattern = '', entryPort = '443'] = entry.toLowerCase().split(':');
-        return entryPort === port && hostMatches(host, pattern);
-    });
-    return allowed ? undefined : `host ${url.host} is not on the callback allow-list (CALLBACK_ALLOWED_HOSTS)`;
-}
-
-/** `*.service-now.com` allows any sub-domain, never the bare domain; anything else must match exactly. */
-function hostMatches(host: string, pattern: string): boolean {
-    if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
-    return host === pattern;
 }
 
 function toProblems(error: z.ZodError): FieldProblem[] {

@@ -1,0 +1,19 @@
+import type { Command } from './command';
+import { historyCommand } from './history';
+import { previewCommand } from './preview';
+import { resumeCommand } from './resume';
+import { signoutCommand } from './signout';
+import { statusCommand } from './status';
+import { sweepCommand } from './sweep';
+import { verifyAuditCommand } from './verifyAudit';
+
+/** In the order the overall help lists them. */
+export const ALL_COMMANDS: readonly Command[] = [
+    signoutCommand,
+    previewCommand,
+    resumeCommand,
+    statusCommand,
+    historyCommand,
+    verifyAuditCommand,
+    sweepCommand,
+];

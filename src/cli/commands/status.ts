@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
+import { publicRecord } from '../../functions/http/publicView';
+import { readArguments } from '../arguments';
+import { exitCodeOfState } from '../exitCodes';
+import { requestNotFound, usageError } from '../failures';
+import { formatEvents, formatRecordHeader } from '../formatRecord';
+import { formatResult } from '../formatResult';
+import { Output } from '../output';
+import type { Command } from './command';
+
+export const statusCommand: Command = {
+    name: 'status',
+    summary: 'show a request: who asked, why, its state and result; --events for its audit trail',
+    help: `Usage: bc-signout status <requestId> [--events] [--json]
+
+Shows a request from the audit store, whichever entry point made it (HTTP, queue, CLI).
+
+Options:
+  --events    also list the audit trail, one event a line
+  --json      print the record as GET /api/signouts/{id} shows it (with "events" when --events is given)
+
+Exit codes: the request's state: 0 completed, 2 partial, 3 failed or dead-lettered, 4 rejected or unknown id,
+5 not finished yet (accepted or running).`,
+
+    async run(args, context) {
+        const parsed = readArguments(() =>
+            parseArgs({
+                args,
+                options: { events: { type: 'boolean' }, json: { type: 'boolean' } },
+                allowPositionals: true,
+                strict: true,
+            }),
+        );
+        if (!parsed.ok) return usageError(new Output(context.io, args.includes('--json')), 'status', parsed.message);
+        const out = new Output(context.io, parsed.value.values.json === true);
+        const [requestId, ...extra] = parsed.value.positionals;
+        if (!requestId || extra.length > 0) return usageError(out, 'status', 'name exactly one request id');
+        if (!REQUEST_ID_PATTERN.test(requestId)) return usageError(out, 'status', `"${requestId}" is not a request id`);
+
+        const { audit } = await context.dependencies();
+        const record = await audit.getRequest(requestId);
+        if (!record) return requestNotFound(out, requestId);
+        const events = parsed.value.values.events ? await audit.listEvents(requestId) : undefined;
+        out.document({ ...publicRecord(record), ...(events && { events }) });
+        out.lines(formatRecordHeader(record));
+        if (record.result) out.lines(formatResult(record.result));
+        if (events) out.lines(['', 'Audit trail:', ...formatEvents(events)]);
+        return exitCodeOfState(record.state);
+    },
+};

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import type { VerifyReport } from '../../core/ports/auditStore';
+import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
+import { parseInstant, ProblemList, readArguments } from '../arguments';
+import { EXIT } from '../exitCodes';
+import { invalidRequest, requestNotFound, usageError } from '../failures';
+import { Output } from '../output';
+import type { Command } from './command';
+
+function report(out: Output, verified: VerifyReport): number {
+    const checked = `${verified.eventsChecked} event(s) in ${verified.requestsChecked} request(s)`;
+    out.document(verified);
+    out.line(
+        verified.ok
+            ? `Audit trail intact: ${checked}, every hash chain verified.`
+            : `Audit trail BROKEN: request ${verified.requestId}, event #${verified.sequence}: ${verified.problem} (${checked} checked).`,
+    );
+    return verified.ok ? EXIT.done : EXIT.failed;
+}
+
+export const verifyAuditCommand: Command = {
+    name: 'verify-audit',
+    summary: "check the hash chain of a request's audit trail, or of every request in a time range",
+    help: `Usage: bc-signout verify-audit <requestId> [--json]
+       bc-signout verify-audit --from <ISO> --to <ISO> [--json]
+
+Recomputes each event's hash over its content and the previous event's hash, and checks the chain against the
+anchor kept with the request: an edited, removed or inserted event is found and named.
+
+Options:
+  --from <ISO>, --to <ISO>  every request created in this range (from inclusive, to exclusive)
+  --json                    print the report ({ ok, requestsChecked, eventsChecked, ... }) only
+
+Exit codes: 0 intact, 3 broken, 4 bad options or unknown request id.`,
+
+    async run(args, context) {
+        const parsed = readArguments(() =>
+            parseArgs({
+                args,
+                options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+                allowPositionals: true,
+                strict: true,
+            }),
+        );
+        if (!parsed.ok)
+            return usageError(new Output(context.io, args.includes('--json')), 'verify-audit', parsed.message);
+        const { values, positionals } = parsed.value;
+        const out = new Output(context.io, values.json === true);
+        const byRange = values.from !== undefined || values.to !== undefined;
+        if (positionals.length > 1 || (positionals.length === 1) === byRange)
+            return usageError(out, 'verify-audit', 'name one request id, or --from and --to');
+
+        if (byRange) {
+            const problems = new ProblemList();
+            if (values.from === undefined) problems.add('--from', 'is required with --to');
+            if (values.to === undefined) problems.add('--to', 'is required with --from');
+            const from = problems.optional(values.from, (text) => parseInstant('--from', text));
+            const to = problems.optional(values.to, (text) => parseInstant('--to', text));
+            if (from && to && from >= to) problems.add('--from', 'must be before --to');
+            if (!from || !to || problems.problems.length > 0) return invalidRequest(out, problems.problems);
+            const { audit } = await context.dependencies();
+            return report(out, await audit.verifyRange(from, to));
+        }
+        const requestId = positionals[0]!;
+        if (!REQUEST_ID_PATTERN.test(requestId))
+            return usageError(out, 'verify-audit', `"${requestId}" is not a request id`);
+        const { audit } = await context.dependencies();
+        if (!(await audit.getRequest(requestId))) return requestNotFound(out, requestId);
+        return report(out, await audit.verifyTrail(requestId));
+    },
+};

@@ -1,0 +1,65 @@
+import { ensureError } from '../core/errors';
+import { processRequest, RetryLaterError, type ProcessOutcome } from '../core/service/processRequest';
+import type { ServiceDependencies } from '../core/service/serviceDependencies';
+import type { CommandContext } from './commands/command';
+import { cliLeaseOwner } from './cliIdentity';
+import { EXIT } from './exitCodes';
+import { requestNotFound } from './failures';
+import { observeAppendedEvents } from './observeAudit';
+import { errorDocument, type Output } from './output';
+import { Progress, type ProgressPlan } from './progress';
+import { reportRecord } from './reportRecord';
+
+export interface RunOptions {
+    label: string;
+    plan?: ProgressPlan;
+    /**
+     * Run as the host's last delivery: transient failures end the request as a truthful `partial` instead of
+     * leaving it open for another attempt.
+     */
+    lastAttempt: boolean;
+}
+
+/**
+ * Runs a claimed request in this process with `processRequest`, as a queue worker would, showing progress from
+ * the events it appends. A run that stops early leaves the request resumable, and says how.
+ */
+export async function runClaimedRequest(
+    requestId: string,
+    deps: ServiceDependencies,
+    out: Output,
+    context: CommandContext,
+    options: RunOptions,
+): Promise<number> {
+    const progress = new Progress(context.io, options.label, options.plan);
+    const observed: ServiceDependencies = {
+        ...deps,
+        audit: observeAppendedEvents(deps.audit, (events) => progress.observe(events)),
+    };
+    const attempt = { dequeueCount: options.lastAttempt ? deps.settings.maxDequeueCount : 1, owner: cliLeaseOwner() };
+    let outcome: ProcessOutcome;
+    progress.start();
+    try {
+        outcome = await processRequest(requestId, attempt, observed);
+    } catch (error) {
+        progress.stop();
+        const retry = error instanceof RetryLaterError;
+        const message = ensureError(error).message;
+        out.error(errorDocument(retry ? 'retry-later' : 'run-failed', message, [], requestId), [
+            `bc-signout: ${message}`,
+            `The request is saved and can be resumed: bc-signout resume ${requestId}` +
+                (retry ? ' (add --finish to end it with what it has)' : ''),
+        ]);
+        return EXIT.failed;
+    }
+    progress.stop();
+    switch (outcome.kind) {
+        case 'unknown-request':
+            return requestNotFound(out, requestId);
+        case 'already-final':
+            out.note(`Request ${requestId} was already ${outcome.record.state}; nothing was run again.`);
+            return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
+        case 'finished':
+            return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
+    }
+}
