@@ -9,6 +9,7 @@ import { startAppHarness, type AppHarness } from '../test/support/appHarness';
 import { httpRequest, invocationContext, plain, pumpQueue } from '../test/support/hostEmulation';
 import { FIXTURE } from '../test/simulator';
 import type { SignOutResult } from '../src/core/result';
+import { formatResult } from '../src/cli/formatResult';
 
 const BASE = 'https://bc-signout.example/api';
 const line = (text = '') => console.log(text);
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
         const final = await poll();
         const { result, status } = final.body as { status: string; result: SignOutResult };
         line(`GET status -> ${final.status}, request ${status}`);
-        printResult(result);
+        for (const text of formatResult(result)) line(text);
 
         heading('3. Alice presses Refresh: her browser reconnects while her access token still works');
         harness.simulator.materialiseReconnects();
@@ -100,26 +101,6 @@ async function main(): Promise<void> {
         await harness?.close();
         await azurite?.stop();
     }
-}
-
-function printResult(result: SignOutResult): void {
-    for (const user of result.users) {
-        line(`\n${user.user}: ${user.outcome}${user.detail ? ` (${user.detail})` : ''}`);
-        for (const system of user.systems) {
-            const counts = system.counts
-                ? ` found ${system.counts.found}, cancelled ${system.counts.cancelled}, residual ${system.counts.residual}`
-                : '';
-            const note = system.code ?? system.detail ?? '';
-            line(
-                `  ${system.system.padEnd(26)} ${system.status.padEnd(10)}${counts}${system.heuristic ? ' [heuristic match]' : ''}${note ? `  ${note}` : ''}`,
-            );
-        }
-    }
-    line('\nEnvironments:');
-    for (const env of result.environments)
-        line(`  ${env.name.padEnd(14)} ${env.status}${env.code ? ` (${env.code})` : ''}`);
-    line('\nWhat remains:');
-    for (const note of result.residualRisk.notes) line(`  - ${note}`);
 }
 
 main().catch((error: unknown) => {

@@ -71,7 +71,7 @@ export function parseInstant(option: string, text: string): Parsed<Date> {
 export class ProblemList {
     readonly problems: FieldProblem[] = [];
 
-    take<T>(parsed: Parsed<T>): T | undefined {
+    private take<T>(parsed: Parsed<T>): T | undefined {
         if (parsed.ok) return parsed.value;
         this.problems.push(parsed.problem);
         return undefined;

@@ -6,13 +6,16 @@ function systemLine(system: SystemOutcome): string {
         : '';
     const hold = system.holdUntil ? ` until ${system.holdUntil}` : '';
     const note = system.code ?? system.detail ?? '';
-    return `  ${system.system.padEnd(26)} ${system.status.padEnd(10)}${counts}${hold}${system.heuristic ? ' [heuristic match]' : ''}${note ? `  ${note}` : ''}`;
+    return `  ${system.system.padEnd(26)} ${system.status.padEnd(10)}${counts}${hold}${system.heuristic ? ' [heuristic match]' : ''}${note ? `  ${note}` : ''}`.trimEnd();
 }
 
-/** One line saying what happened to the request as a whole. */
+/** One line saying what happened to the request as a whole, with how many users ended how. */
 export function formatSummary(result: SignOutResult): string {
+    const outcomes = new Map<string, number>();
+    for (const user of result.users) outcomes.set(user.outcome, (outcomes.get(user.outcome) ?? 0) + 1);
+    const counts = [...outcomes].map(([outcome, count]) => `${count} ${outcome}`).join(', ');
     const users = result.users.length === 1 ? '1 user' : `${result.users.length} users`;
-    return `Request ${result.requestId}: ${result.dryRun ? 'preview, ' : ''}${result.status} (${users}, ${result.startedAt} to ${result.finishedAt})`;
+    return `Request ${result.requestId}: ${result.dryRun ? 'preview, ' : ''}${result.status}; ${users}: ${counts}; ran ${result.startedAt} to ${result.finishedAt}`;
 }
 
 /**

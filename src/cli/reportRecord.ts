@@ -2,7 +2,7 @@ import type { AppConfig } from '../config';
 import { credentialKind } from '../clients/identity/createCredential';
 import type { RequestRecord } from '../core/ports/auditStore';
 import type { SignOutResult } from '../core/result';
-import { publicRecord } from '../functions/http/publicView';
+import { publicRecord } from '../core/service/publicRecord';
 import { exitCodeOfState, type ExitCode } from './exitCodes';
 import { formatRecordHeader } from './formatRecord';
 import { formatResult, formatSummary } from './formatResult';
@@ -22,8 +22,14 @@ export function credentialHint(config: AppConfig, env: Record<string, string | u
     }
 }
 
-function authenticationFailed(result: SignOutResult): boolean {
-    return result.status === 'failed' && result.users.some((user) => user.detail?.startsWith('authentication failed'));
+/**
+ * No user got as far as any system: the service could not sign in, or not reach Entra ID at all. Told by the
+ * result's shape rather than its wording, which is the engine's to change.
+ */
+function nothingAttempted(result: SignOutResult): boolean {
+    return (
+        result.users.length > 0 && result.users.every((user) => user.outcome === 'failed' && user.systems.length === 0)
+    );
 }
 
 /**
@@ -39,7 +45,10 @@ export function reportRecord(
         out.document(record.result);
         out.line(formatSummary(record.result));
         out.lines(formatResult(record.result));
-        if (authenticationFailed(record.result)) out.note(credentialHint(context.config, context.env));
+        if (nothingAttempted(record.result))
+            out.note(
+                `Nothing was attempted for any user. If the service could not sign in: ${credentialHint(context.config, context.env)}`,
+            );
     } else {
         out.document(publicRecord(record));
         out.lines(formatRecordHeader(record));

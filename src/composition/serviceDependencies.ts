@@ -11,6 +11,8 @@ import { tenantServicesFactory } from './tenantServices';
 export const HOST_MAX_DEQUEUE_COUNT = 5;
 /** A little over host.json's `functionTimeout` (10 minutes): a live worker is never overtaken. */
 export const REQUEST_LEASE_IN_MS = 11 * 60_000;
+/** Shorter than the default schedule's five minutes, so a crashed sweep frees the lease before the next run. */
+export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
 
 export function serviceSettings(config: AppConfig): ServiceSettings {
     return {

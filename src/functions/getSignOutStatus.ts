@@ -5,7 +5,7 @@ import { REQUEST_ID_PATTERN } from '../core/request/patterns';
 import { FINAL_STATES } from '../core/result';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
-import { publicRecord } from './http/publicView';
+import { publicRecord } from '../core/service/publicRecord';
 import { badRequest, errorResponse } from './http/responses';
 import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
 

@@ -1,9 +1,6 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
-
-/** Shorter than the default schedule's five minutes, so a crashed run frees the lease before the next one. */
-export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
+import { sharedServiceDependencies, SWEEP_LEASE_IN_MS } from '../composition/serviceDependencies';
 
 /** Timer: reconnect sweep, hold release, retention and poison report. A missed run simply runs late (`isPastDue`). */
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {

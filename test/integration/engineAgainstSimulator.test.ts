@@ -25,11 +25,13 @@ async function signOut(
     body: Record<string, unknown>,
     options: SimulatorOptions = {},
     prepare?: (sim: TenantSimulator) => void,
+    settings: Record<string, string> = {},
 ): Promise<SignOutResult> {
     simulator = await startSimulator(options);
     prepare?.(simulator);
     const config = readConfig({
         ...simulator.settings(),
+        ...settings,
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
         GRAPH_BATCHES_IN_FLIGHT: '2',
     });
@@ -175,5 +177,14 @@ describe('engine against the simulator', () => {
             holdUntil: 'permanent',
         });
         expect(sessionsOf('ALICE')).toHaveLength(2); // UAT was not asked for
+    });
+
+    it('stops at a wrong client secret with the AADSTS code, without retrying and without leaking the secret', async () => {
+        const attempt = signOut({ users: [alice.userPrincipalName] }, {}, undefined, {
+            AZURE_CLIENT_SECRET: 'wrong-secret-value',
+        });
+        await expect(attempt).rejects.toMatchObject({ name: 'AuthenticationFailedError', code: 'AADSTS7000215' });
+        await expect(attempt).rejects.not.toThrow(/wrong-secret-value/);
+        expect(simulator!.calls.filter((c) => c.service !== 'identity')).toEqual([]);
     });
 });

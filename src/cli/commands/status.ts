@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
-import { publicRecord } from '../../functions/http/publicView';
+import { publicRecord } from '../../core/service/publicRecord';
 import { readArguments } from '../arguments';
 import { exitCodeOfState } from '../exitCodes';
 import { requestNotFound, usageError } from '../failures';

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SWEEP_LEASE_IN_MS } from '../../composition/serviceDependencies';
 import { runSweep, type SweepReport } from '../../core/service/sweep';
 import { readArguments } from '../arguments';
 import { cliLeaseOwner } from '../cliIdentity';
@@ -8,7 +9,6 @@ import { Output } from '../output';
 import type { Command } from './command';
 
 /** As the timer's lease (src/functions/sweepTimer.ts): shorter than the schedule, so a crashed run frees it. */
-const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
 
 function formatSweep(report: SweepReport): string[] {
     if (report.skipped) return [`Sweep skipped: ${report.skipped}.`];

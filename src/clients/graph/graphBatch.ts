@@ -3,6 +3,7 @@ import { ServiceError, TransientServiceError } from '../../core/errors';
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import type { Sleep } from '../http/sleep';
+import { credentialFailure } from '../identity/acquireToken';
 
 /** Graph refuses more than 20 requests in one `$batch` (platform-facts §1). */
 export const GRAPH_BATCH_LIMIT = 20;
@@ -116,6 +117,9 @@ async function postBatch(
         }
         return byKey;
     } catch (error) {
+        // A credential that cannot get a token fails every call alike: no retry, the caller reports it.
+        const authentication = credentialFailure(error, 'Microsoft Graph');
+        if (authentication) throw authentication;
         return toGraphError(error);
     }
 }

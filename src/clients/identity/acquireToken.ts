@@ -1,20 +1,33 @@
 import type { TokenCredential } from '@azure/identity';
 import { AuthenticationFailedError } from '../../core/errors';
 
+const CREDENTIAL_ERRORS = new Set(['AuthenticationRequiredError', 'AuthenticationError', 'CredentialUnavailableError']);
+
 /**
- * Gets a token, turning credential failures into `AuthenticationFailedError` classified by the AADSTS code.
- * `@azure/identity` 4.x reports a wrong secret as `AuthenticationRequiredError` with the code in the message
- * (platform-facts §6); only the code travels on, never the message's remainder.
+ * A credential failure as `AuthenticationFailedError`, classified by the AADSTS code, or undefined when the error is
+ * something else. `@azure/identity` 4.x reports a wrong secret as `AuthenticationRequiredError` with the code in the
+ * message (platform-facts §6); only the code travels on, never the rest of the message.
  */
+export function credentialFailure(error: unknown, scope: string): AuthenticationFailedError | undefined {
+    if (error instanceof AuthenticationFailedError) return error;
+    const name = error instanceof Error ? error.name : '';
+    const message = error instanceof Error ? error.message : String(error);
+    const aadsts = /AADSTS\d+/.exec(message)?.[0];
+    if (!aadsts && !CREDENTIAL_ERRORS.has(name)) return undefined;
+    const code = aadsts ?? name;
+    return new AuthenticationFailedError(code, `Could not get a token for ${scope} (${code})`);
+}
+
 export async function acquireToken(credential: TokenCredential, scope: string): Promise<string> {
+    let token;
     try {
-        const token = await credential.getToken(scope);
-        if (!token) throw new AuthenticationFailedError('no-token', `No token was issued for ${scope}`);
-        return token.token;
+        token = await credential.getToken(scope);
     } catch (error) {
-        if (error instanceof AuthenticationFailedError) throw error;
-        const message = error instanceof Error ? error.message : String(error);
-        const code = /AADSTS\d+/.exec(message)?.[0] ?? (error instanceof Error ? error.name : 'credential-error');
-        throw new AuthenticationFailedError(code, `Could not get a token for ${scope} (${code})`);
+        throw (
+            credentialFailure(error, scope) ??
+            new AuthenticationFailedError('credential-error', `Could not get a token for ${scope}`)
+        );
     }
+    if (!token) throw new AuthenticationFailedError('no-token', `No token was issued for ${scope}`);
+    return token.token;
 }

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ConfigurationError, TransientServiceError } from '../../core/errors';
+import { AuthenticationFailedError, ConfigurationError, TransientServiceError } from '../../core/errors';
 import { errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -16,6 +16,14 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
             if (error instanceof TransientServiceError) {
                 context.warn(`dependency unavailable: ${error.service} ${error.code}`);
                 return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
+            }
+            if (error instanceof AuthenticationFailedError) {
+                context.error(`authentication failed: ${error.code}`);
+                return errorResponse(
+                    502,
+                    'upstream-authentication-failed',
+                    `The service could not authenticate (${error.code}).`,
+                );
             }
             if (error instanceof ConfigurationError) {
                 context.error(error.message);

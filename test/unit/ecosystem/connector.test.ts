@@ -24,7 +24,7 @@ import {
     type SystemOutcome,
     type UserResult,
 } from '../../../src/core/result';
-import { publicRecord } from '../../../src/functions/http/publicView';
+import { publicRecord } from '../../../src/core/service/publicRecord';
 import { badRequest, errorResponse } from '../../../src/functions/http/responses';
 import { SETTINGS } from '../../../src/settings';
 import { draft04 } from './support/jsonSchema';

@@ -2,7 +2,7 @@ import { HttpRequest } from '@azure/functions';
 import { callerOf } from '../../../src/functions/http/caller';
 import { readJsonBody, MAX_BODY_BYTES } from '../../../src/functions/http/readJsonBody';
 import { parseHistoryParameters } from '../../../src/functions/listSignOuts';
-import { withoutCallbackSecrets } from '../../../src/functions/http/publicView';
+import { withoutCallbackSecrets } from '../../../src/core/service/publicRecord';
 
 const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     new HttpRequest({ method: 'POST', url: 'https://fn.example/api/signouts', body: { string: body }, headers });

@@ -1,5 +1,5 @@
-import type { RequestRecord } from '../../core/ports/auditStore';
-import type { SignOutRequest } from '../../core/request/signOutRequest';
+import type { RequestRecord } from '../ports/auditStore';
+import type { SignOutRequest } from '../request/signOutRequest';
 
 /**
  * A callback URL's query often holds its signature (Power Automate's `sig`): it is a secret, so answers show the
