@@ -6,13 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-    GUID_PATTERN,
-    REQUEST_SCHEMA_VERSION,
-    UPN_PATTERN,
-    requestInputSchema,
-    type RequestPolicy,
-} from '../../src/core/request/signOutRequest';
+import { REQUEST_SCHEMA_VERSION, requestInputSchema, type RequestPolicy } from '../../src/core/request/signOutRequest';
+import { GUID_PATTERN, UPN_PATTERN } from '../../src/core/request/patterns';
 import { SETTINGS } from '../../src/settings';
 
 export const SCHEMA_PATH = path.join(__dirname, 'signout-request.schema.json');

@@ -67,10 +67,6 @@ export class AuthenticationFailedError extends Error {
 
 export type ServiceName = 'graph' | 'bc-admin' | 'bc-automation' | 'storage' | 'callback' | 'identity';
 
-export function isTransient(error: unknown): error is TransientServiceError {
-    return error instanceof TransientServiceError;
-}
-
 /** Normalises anything thrown into an Error, without keeping more than its message. */
 export function ensureError(error: unknown): Error {
     if (error instanceof Error) return error;

@@ -55,6 +55,8 @@ export interface EnvironmentResult {
     detail?: string;
     /** Session users seen in the environment that matched no requested user: never touched. */
     unmatchedSessionUsers?: number;
+    /** Their BC user names (the first hundred), so the audit shows who was left alone. */
+    unmatchedSessionUserNames?: string[];
 }
 
 export interface ResidualRisk {

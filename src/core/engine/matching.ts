@@ -34,8 +34,8 @@ export function sessionBelongsTo(session: BcSession, names: readonly string[]): 
     return names.some((name) => name.toUpperCase() === userId);
 }
 
-/** Session users that match no requested person: reported as a count, never touched. */
-export function countUnmatchedSessionUsers(sessions: readonly BcSession[], allNames: readonly string[]): number {
+/** Session users that match no requested person, each once: reported, never touched. */
+export function unmatchedSessionUsers(sessions: readonly BcSession[], allNames: readonly string[]): string[] {
     const known = new Set(allNames.map((name) => name.toUpperCase()));
-    return new Set(sessions.map((s) => s.userId.toUpperCase()).filter((userId) => !known.has(userId))).size;
+    return [...new Set(sessions.map((s) => s.userId.toUpperCase()).filter((userId) => !known.has(userId)))];
 }

@@ -8,7 +8,7 @@ import { applyInEnvironment, sessionsSystem, userSystem, type EnvironmentPassRes
 import { discoverEnvironments, type EnvironmentView } from './discoverEnvironments';
 import { applyEntraActions, ENTRA_BLOCK, ENTRA_REVOKE } from './entraActions';
 import { isGuest, type GuardPolicy } from './guard';
-import type { SessionIdentity } from './matching';
+import { unmatchedSessionUsers, type SessionIdentity } from './matching';
 import { outcome } from './outcome';
 import { requestStatusOf } from './requestStatus';
 import { residualRiskOf } from './residualRisk';
@@ -93,7 +93,7 @@ export async function runSignOut(
     const users = resolved.flatMap((entry) =>
         userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
     );
-    const environments = views.map(environmentResult);
+    const environments = views.map((view, index) => environmentResult(view, passes[index]));
     const revokedAt = latestRevocation(reread, entraOutcomes);
     return {
         requestId: request.requestId,
@@ -225,10 +225,23 @@ function identityFields(user: DirectoryUser): Partial<UserResult> {
     };
 }
 
-function environmentResult(view: EnvironmentView): EnvironmentResult {
+/** How many unmatched session users an environment result names; the count is always complete. */
+const MAX_LISTED_SESSION_USERS = 100;
+
+function environmentResult(view: EnvironmentView, pass: EnvironmentPassResult | undefined): EnvironmentResult {
     switch (view.state) {
-        case 'active':
-            return { name: view.ref.name, status: 'succeeded' };
+        case 'active': {
+            const names = [...(pass?.identities.values() ?? [])].flatMap((identity) => identity.names);
+            const unmatched = unmatchedSessionUsers(view.sessions, names);
+            return {
+                name: view.ref.name,
+                status: 'succeeded',
+                unmatchedSessionUsers: unmatched.length,
+                ...(unmatched.length > 0 && {
+                    unmatchedSessionUserNames: unmatched.slice(0, MAX_LISTED_SESSION_USERS),
+                }),
+            };
+        }
         case 'inactive':
             return {
                 name: view.ref.name,

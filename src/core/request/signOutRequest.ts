@@ -1,18 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ValidationError, type FieldProblem } from '../errors';
+import type { FieldProblem } from '../errors';
 import { callbackUrlProblem } from './callbackPolicy';
 import {
-    APPLICATION_FAMILY_PATTERN,
-    ENVIRONMENT_NAME_PATTERN,
-    GUID_PATTERN,
-    REQUEST_ID_PATTERN,
-    UPN_PATTERN,
-} from './patterns';
-
-// Kept importable from here for callers that already parse requests; light modules import ./patterns directly.
-export { callbackUrlProblem } from './callbackPolicy';
-export {
     APPLICATION_FAMILY_PATTERN,
     ENVIRONMENT_NAME_PATTERN,
     GUID_PATTERN,
@@ -293,11 +283,4 @@ export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: 
         ...(raw.callbackUrl !== undefined && { callbackUrl: raw.callbackUrl }),
     };
     return { ok: true, value };
-}
-
-/** Throwing form for callers (CLI) that prefer exceptions. */
-export function parseSignOutRequestOrThrow(input: unknown, policy: RequestPolicy, now?: Date): SignOutRequest {
-    const parsed = parseSignOutRequest(input, policy, now);
-    if (!parsed.ok) throw new ValidationError(parsed.problems);
-    return parsed.value;
 }

@@ -1,6 +1,6 @@
 import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
-import { AuthenticationFailedError, TransientServiceError } from '../errors';
+import { AuthenticationFailedError } from '../errors';
 import type { RequestRecord } from '../ports/auditStore';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
@@ -162,8 +162,4 @@ async function finish(
         ]);
     }
     return record;
-}
-
-export function isTransientFailure(error: unknown): boolean {
-    return error instanceof TransientServiceError || error instanceof RetryLaterError;
 }

@@ -1,6 +1,6 @@
 import { protectionReason, isGuest } from '../../../src/core/engine/guard';
 import {
-    countUnmatchedSessionUsers,
+    unmatchedSessionUsers,
     identityFromAutomation,
     identityFromHeuristics,
     sessionBelongsTo,
@@ -39,14 +39,14 @@ describe('matching sessions to a person', () => {
         expect(sessionBelongsTo({ sessionId: 2, userId: 'ALICE2' }, identity.names)).toBe(false);
     });
 
-    it('counts session users that match no one', () => {
+    it('lists each session user that matches no one, once', () => {
         const sessions = [
             { sessionId: 1, userId: 'ALICE' },
             { sessionId: 2, userId: 'BOB' },
             { sessionId: 3, userId: 'bob' },
             { sessionId: 4, userId: 'CAROL' },
         ];
-        expect(countUnmatchedSessionUsers(sessions, ['alice'])).toBe(2);
+        expect(unmatchedSessionUsers(sessions, ['alice'])).toEqual(['BOB', 'CAROL']);
     });
 });
 

@@ -158,7 +158,12 @@ describe('runSignOut', () => {
     it('fails only the named environment that does not exist', async () => {
         const { result } = await run(tenant(), request({ environments: ['PROD', 'NOPE'] }));
         expect(result.environments).toEqual([
-            { name: 'PROD', status: 'succeeded' },
+            {
+                name: 'PROD',
+                status: 'succeeded',
+                unmatchedSessionUsers: 3,
+                unmatchedSessionUserNames: ['BOB', 'BREAKGLASS', 'STRANGER'],
+            },
             expect.objectContaining({ name: 'NOPE', status: 'failed', code: 'environment-not-found' }),
         ]);
         expect(system(result.users[0], 'bc.PROD.sessions')?.status).toBe('succeeded');

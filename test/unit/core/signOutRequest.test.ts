@@ -1,9 +1,5 @@
-import {
-    callbackUrlProblem,
-    deriveRequestId,
-    parseSignOutRequest,
-    type RequestPolicy,
-} from '../../../src/core/request/signOutRequest';
+import { deriveRequestId, parseSignOutRequest, type RequestPolicy } from '../../../src/core/request/signOutRequest';
+import { callbackUrlProblem } from '../../../src/core/request/callbackPolicy';
 
 const TENANT = '11111111-1111-1111-1111-111111111111';
 const policy: RequestPolicy = {

@@ -4,10 +4,8 @@ import { z } from 'zod';
 import type { FieldProblem } from '../../../src/core/errors';
 import type { Caller, RequestRecord, RequestSummary } from '../../../src/core/ports/auditStore';
 import {
-    GUID_PATTERN,
     HOLD_MODES,
     TICKET_SYSTEMS,
-    UPN_PATTERN,
     parseSignOutRequest,
     requestInputSchema,
     type RequestPolicy,
@@ -15,6 +13,7 @@ import {
     type SignOutRequest,
     type Ticket,
 } from '../../../src/core/request/signOutRequest';
+import { GUID_PATTERN, UPN_PATTERN } from '../../../src/core/request/patterns';
 import {
     FINAL_STATES,
     type EnvironmentResult,
@@ -516,6 +515,7 @@ describe('connector responses against src/core/result.ts', () => {
         code: 'none',
         detail: 'ok',
         unmatchedSessionUsers: 4,
+        unmatchedSessionUserNames: ['SVC-INTEGRATION'],
     };
     const residualRisk: Required<ResidualRisk> = {
         revokedAt: '2025-06-01T12:00:01.000Z',
