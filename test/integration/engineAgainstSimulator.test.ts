@@ -187,4 +187,18 @@ describe('engine against the simulator', () => {
         await expect(attempt).rejects.not.toThrow(/wrong-secret-value/);
         expect(simulator!.calls.filter((c) => c.service !== 'identity')).toEqual([]);
     });
+
+    it('tells a user who refreshed at once from a session that would not go', async () => {
+        const result = await signOut(
+            { users: [alice.userPrincipalName], environments: ['PRODUCTION'] },
+            { reconnectDelayMs: 0 },
+        );
+        expect(system(result.users[0], 'bc.PRODUCTION.sessions')).toMatchObject({
+            status: 'failed',
+            code: 'sessions-remain',
+            counts: { found: 2, cancelled: 2, residual: 2 },
+            detail: '2 new session(s) opened since (a reconnect; the watch cancels those)',
+        });
+        expect(result.residualRisk.watchUntil).toBeDefined();
+    });
 });

@@ -195,14 +195,14 @@ async function verifySessions(
             });
             continue;
         }
-        const residual = after.filter((session) => sessionBelongsTo(session, identity?.names ?? [])).length;
-        const counts = { ...tally.counts, residual };
+        const remaining = after.filter((session) => sessionBelongsTo(session, identity?.names ?? []));
+        const counts = { ...tally.counts, residual: remaining.length };
         results.set(
             userId,
-            residual > 0
+            remaining.length > 0
                 ? outcome(system, 'failed', at, {
                       code: 'sessions-remain',
-                      detail: `${residual} session(s) still present after cancelling`,
+                      detail: residualDetail(remaining, tally.matched),
                       counts,
                       ...heuristic,
                   })
@@ -210,6 +210,20 @@ async function verifySessions(
         );
     }
     return results;
+}
+
+/** Tells a cancelled session that stayed from a new one: a user who refreshed at once reconnects as a new session. */
+function residualDetail(remaining: readonly BcSession[], cancelled: readonly BcSession[]): string {
+    const cancelledIds = new Set(cancelled.map((session) => session.sessionId));
+    const stayed = remaining.filter((session) => cancelledIds.has(session.sessionId)).length;
+    const reconnected = remaining.length - stayed;
+    const parts = [
+        ...(stayed > 0 ? [`${stayed} cancelled session(s) still present`] : []),
+        ...(reconnected > 0
+            ? [`${reconnected} new session(s) opened since (a reconnect; the watch cancels those)`]
+            : []),
+    ];
+    return parts.join('; ');
 }
 
 /** Sets the BC user's `state` to `Disabled`, journalling the prior state first; a stale etag is re-read once. */

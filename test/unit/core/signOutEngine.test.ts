@@ -191,6 +191,7 @@ describe('runSignOut', () => {
             status: 'failed',
             code: 'sessions-remain',
             counts: { residual: 1 },
+            detail: '1 cancelled session(s) still present',
         });
         expect(result.status).toBe('partial');
     });
