@@ -161,13 +161,14 @@ export const SETTINGS = [
     },
     {
         name: 'BC_CONCURRENCY',
-        description: 'Most concurrent calls to one Business Central API (BC allows 5 per user).',
+        description:
+            'Most concurrent calls per Business Central environment, and environments handled at once (BC OData allows 5 concurrent requests per user).',
         defaultValue: '4',
         providedBy: 'optional',
     },
     {
         name: 'GRAPH_BATCHES_IN_FLIGHT',
-        description: 'Most Graph `$batch` calls (20 requests each) in flight at once.',
+        description: 'Most Graph `$batch` calls (20 requests each) in flight at once, per tenant and process.',
         defaultValue: '4',
         providedBy: 'optional',
     },

@@ -5,14 +5,11 @@ import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
 import { appConfig, type AppConfig } from '../config';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
+import { REQUEST_LEASE_IN_MS } from './leases';
 import { tenantServicesFactory } from './tenantServices';
 
 /** Matches `extensions.queues.maxDequeueCount` in host.json (a test keeps them equal). */
 export const HOST_MAX_DEQUEUE_COUNT = 5;
-/** A little over host.json's `functionTimeout` (10 minutes): a live worker is never overtaken. */
-export const REQUEST_LEASE_IN_MS = 11 * 60_000;
-/** Shorter than the default schedule's five minutes, so a crashed sweep frees the lease before the next run. */
-export const SWEEP_LEASE_IN_MS = 4.5 * 60_000;
 
 export function serviceSettings(config: AppConfig): ServiceSettings {
     return {

@@ -21,3 +21,22 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
     for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     return chunks;
 }
+
+/** At most `limit` tasks running at once, across every caller that shares it. */
+export class Limiter {
+    private running = 0;
+    private readonly waiting: (() => void)[] = [];
+
+    constructor(private readonly limit: number) {}
+
+    async run<T>(task: () => Promise<T>): Promise<T> {
+        if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+        this.running++;
+        try {
+            return await task();
+        } finally {
+            this.running--;
+            this.waiting.shift()?.();
+        }
+    }
+}

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
@@ -14,7 +14,7 @@ export async function acceptSignOut(request: HttpRequest, context: InvocationCon
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
     const { acceptRequest } = await import('../core/service/acceptRequest');
-    const outcome = await acceptRequest(body.value, caller.caller, 'http', await sharedServiceDependencies());
+    const outcome = await acceptRequest(body.value, caller.caller, 'http', await services());
     if (outcome.kind === 'invalid') return badRequest(outcome.problems);
     const { requestId, state } = outcome.record;
     const statusUrl = statusUrlFor(request, requestId);

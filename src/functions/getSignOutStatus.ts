@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { REQUEST_ID_PATTERN } from '../core/request/patterns';
 import { FINAL_STATES } from '../core/result';
@@ -15,7 +15,7 @@ export async function getSignOutStatus(request: HttpRequest, _context: Invocatio
     if (!caller.ok) return caller.response;
     const requestId = request.params.requestId ?? '';
     if (!REQUEST_ID_PATTERN.test(requestId)) return badRequest([{ field: 'requestId', reason: 'is not a request id' }]);
-    const record = await (await sharedServiceDependencies()).audit.getRequest(requestId);
+    const record = await (await services()).audit.getRequest(requestId);
     if (!record) return errorResponse(404, 'not-found', `No sign-out request ${requestId}.`);
     if (!FINAL_STATES.includes(record.state)) {
         const statusUrl = statusUrlFor(request, requestId);

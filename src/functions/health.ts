@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { ConfigurationError } from '../core/errors';
 
@@ -15,7 +15,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
         };
     }
     try {
-        await (await sharedServiceDependencies()).audit.getRequest('health-probe');
+        await (await services()).audit.getRequest('health-probe');
     } catch (error) {
         context.warn(`health: storage unreachable (${error instanceof Error ? error.name : 'error'})`);
         return {

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import type { FieldProblem } from '../core/errors';
 import type { HistoryQuery } from '../core/ports/auditStore';
@@ -54,7 +54,7 @@ export async function listSignOuts(request: HttpRequest, _context: InvocationCon
     if (!caller.ok) return caller.response;
     const parsed = parseHistoryParameters(request.query);
     if (!parsed.ok) return badRequest(parsed.problems);
-    const { audit } = await sharedServiceDependencies();
+    const { audit } = await services();
     const page = parsed.user
         ? await audit.userHistory(parsed.user, parsed.query)
         : await audit.listRecent(parsed.query);

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { callerOf } from './http/caller';
 import { handleErrors } from './http/handleErrors';
@@ -13,7 +13,7 @@ export async function previewSignOut(request: HttpRequest, _context: InvocationC
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
     const { previewRequest } = await import('../core/service/previewRequest');
-    const outcome = await previewRequest(body.value, await sharedServiceDependencies());
+    const outcome = await previewRequest(body.value, await services());
     if (outcome.kind === 'invalid') return badRequest(outcome.problems);
     return { status: 200, jsonBody: outcome.result };
 }

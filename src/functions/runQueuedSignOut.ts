@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext } from '@azure/functions';
-import { sharedServiceDependencies } from '../composition/serviceDependencies';
+import { services } from '../composition/lazyServices';
 
 /**
  * Queue trigger: work items from the HTTP API and whole requests from ITSM tools. An invalid message is recorded
@@ -13,7 +13,7 @@ export async function runQueuedSignOut(message: unknown, context: InvocationCont
     const outcome = await receiveQueueMessage(
         message,
         { dequeueCount, owner: `${hostname()}:${context.invocationId}` },
-        await sharedServiceDependencies(),
+        await services(),
     );
     switch (outcome.kind) {
         case 'rejected':

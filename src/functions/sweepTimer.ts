@@ -1,16 +1,13 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { sharedServiceDependencies, SWEEP_LEASE_IN_MS } from '../composition/serviceDependencies';
+import { SWEEP_LEASE_IN_MS } from '../composition/leases';
+import { services } from '../composition/lazyServices';
 
 /** Timer: reconnect sweep, hold release, retention and poison report. A missed run simply runs late (`isPastDue`). */
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
     if (timer.isPastDue) context.log('sweep is running late');
     const { runSweep } = await import('../core/service/sweep');
-    const report = await runSweep(
-        `${hostname()}:${context.invocationId}`,
-        await sharedServiceDependencies(),
-        SWEEP_LEASE_IN_MS,
-    );
+    const report = await runSweep(`${hostname()}:${context.invocationId}`, await services(), SWEEP_LEASE_IN_MS);
     if (report.skipped) {
         context.log(`sweep skipped: ${report.skipped}`);
         return;

@@ -235,7 +235,8 @@ describe('Graph through the real SDK client', () => {
         const answer = await graphClient(sim).api(`/users/${alice.id}/revokeSignInSessions`).post(undefined);
         expect(answer).toMatchObject({ value: true });
         const user = sim.state.findUser(alice.id);
-        expect(user?.revokedAt).toBe(sim.calls.at(-1)?.at);
+        // Recorded while the call was handled, a millisecond or so after the call log stamped its arrival.
+        expect(Math.abs((user?.revokedAt ?? 0) - (sim.calls.at(-1)?.at ?? 0))).toBeLessThan(50);
         expect(user?.signInSessionsValidFromDateTime).not.toBe('2024-03-01T08:00:00Z');
 
         const sim204 = await simulator({ revokeResponse: 204 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SWEEP_LEASE_IN_MS } from '../../composition/serviceDependencies';
+import { SWEEP_LEASE_IN_MS } from '../../composition/leases';
 import { runSweep, type SweepReport } from '../../core/service/sweep';
 import { readArguments } from '../arguments';
 import { cliLeaseOwner } from '../cliIdentity';

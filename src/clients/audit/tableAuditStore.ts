@@ -150,6 +150,17 @@ export class TableAuditStore implements AuditStore {
         throw contention(`start attempt on ${requestId}`);
     }
 
+    async renewAttempt(requestId: string, owner: string, leaseInMs: number, now = this.clock()): Promise<boolean> {
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (!stored || stored.record.leaseOwner !== owner || FINAL_STATES.includes(stored.record.state))
+                return false;
+            const next = { ...stored.record, leaseUntil: new Date(now.getTime() + leaseInMs).toISOString() };
+            if (await this.writeRecord(requestId, recordScalars(next), 'Merge', stored.etag)) return true;
+        }
+        throw contention(`renew attempt on ${requestId}`);
+    }
+
     /** Clears the lease if `owner` still holds it; the state stays, so the next attempt takes over at once. */
     async releaseAttempt(requestId: string, owner: string): Promise<void> {
         for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {

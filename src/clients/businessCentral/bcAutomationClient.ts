@@ -8,24 +8,35 @@ import { listAllPages } from './paging';
 
 const AUTOMATION_PATH = 'api/microsoft/automation/v2.0';
 
+/** Company id per environment; kept by the caller, so a tenant's requests look it up once, not each time. */
+export type CompanyIdCache = Map<string, Promise<string>>;
+
+export interface BcAutomationClientOptions {
+    endpoint: string;
+    companyIds: CompanyIdCache;
+}
+
 /**
  * The Business Central Automation API, for users. Users belong to the environment, so any company reaches them
  * (platform-facts §3, inferred); the first company found is used and remembered per environment.
  */
 export class BcAutomationClient implements BcAutomation {
-    private readonly companyIds = new Map<string, Promise<string>>();
-
     constructor(
         private readonly http: ServiceHttpClient,
-        private readonly options: { endpoint: string },
+        private readonly options: BcAutomationClientOptions,
     ) {}
 
+    private get companyIds(): CompanyIdCache {
+        return this.options.companyIds;
+    }
+
     async listUsers(environment: string): Promise<BcUser[]> {
-        const items = await listAllPages(
-            this.http,
-            `${await this.companyUrl(environment)}/users`,
-            this.options.endpoint,
-        );
+        const url = `${await this.companyUrl(environment)}/users`;
+        const items = await listAllPages(this.http, url, this.options.endpoint).catch((error: unknown) => {
+            // The remembered company may have been deleted: look it up again next time.
+            if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
+            throw error;
+        });
         return items.map(toUser).filter((user): user is BcUser => user !== undefined);
     }
 

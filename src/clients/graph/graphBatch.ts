@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
-import { chunk, mapWithConcurrency } from '../../core/concurrency';
+import { chunk, type Limiter } from '../../core/concurrency';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
@@ -23,7 +23,8 @@ export interface BatchAnswer {
 }
 
 export interface GraphBatchOptions {
-    batchesInFlight: number;
+    /** Shared by every batch of one directory client, so lookups and group checks together stay within it. */
+    batchesInFlight: Limiter;
     timeoutInMs: number;
     retry: RetryOptions;
     deadlineAt?: number;
@@ -38,7 +39,7 @@ interface WireResponse {
 }
 
 /**
- * Runs steps through `$batch`, 20 per batch, a bounded number of batches in flight. The SDK middleware retries only
+ * Runs steps through `$batch`, 20 per batch, with the shared limit of batches in flight. The SDK middleware retries only
  * the outer request; items throttled inside a batch (429 with their own `Retry-After`), failing with 503/504, or
  * answering 424 are retried here after the longest `Retry-After` among them.
  */
@@ -48,10 +49,11 @@ export async function runBatched(
     options: GraphBatchOptions,
 ): Promise<Map<string, BatchAnswer | ServiceError>> {
     const answers = new Map<string, BatchAnswer | ServiceError>();
-    await mapWithConcurrency(chunk(steps, GRAPH_BATCH_LIMIT), options.batchesInFlight, async (batch) => {
+    const batches = chunk(steps, GRAPH_BATCH_LIMIT).map(async (batch) => {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
-            const outcome = await postBatch(client, pending, options.timeoutInMs);
+            const sent = pending;
+            const outcome = await options.batchesInFlight.run(() => postBatch(client, sent, options.timeoutInMs));
             const retry: BatchStep[] = [];
             let retryAfterInMs: number | undefined;
             if (outcome instanceof TransientServiceError) {
@@ -89,6 +91,7 @@ export async function runBatched(
             pending = retry;
         }
     });
+    await Promise.all(batches);
     return answers;
 }
 

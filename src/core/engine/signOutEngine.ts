@@ -35,7 +35,7 @@ export interface EngineSettings extends GuardPolicy {
 /**
  * A forced sign-out, in order: resolve and guard every user, revoke (and block) in Entra, then per environment
  * disable BC users and cancel and verify their sessions; hand the users to the sweep and say what remains.
- * Environments and their sessions are listed while Entra is being resolved, once per environment for all users.
+ * Environments and their sessions are listed while Entra works, once per environment for all users.
  */
 export async function runSignOut(
     request: SignOutRequest,
@@ -47,17 +47,19 @@ export async function runSignOut(
     const actions = request.actions;
     const needBc = actions.cancelBcSessions || actions.disableBcUser.kind !== 'off';
 
-    const [resolved, views] = await Promise.all([
-        resolveUsers(request.users, deps.directory, settings),
-        needBc
-            ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
-                  environments: request.environments,
-                  applicationFamily: request.applicationFamily,
-                  needBcUsers: true,
-                  concurrency: settings.bcConcurrency,
-              })
-            : Promise.resolve([]),
-    ]);
+    // Environments and sessions are discovered while Entra is resolved and acted on: BC waits for them only when
+    // its turn comes, after revocation.
+    const discovery = needBc
+        ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
+              environments: request.environments,
+              applicationFamily: request.applicationFamily,
+              needBcUsers: true,
+              concurrency: settings.bcConcurrency,
+          })
+        : Promise.resolve([]);
+    // Awaited below; this only keeps a failure from being reported as unhandled while Entra is still working.
+    discovery.catch(() => undefined);
+    const resolved = await resolveUsers(request.users, deps.directory, settings);
     const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
 
     const entraOutcomes = await applyEntraActions(eligible, request, {
@@ -66,6 +68,7 @@ export async function runSignOut(
         holds: deps.holds,
         now,
     });
+    const views = await discovery;
     const revokedAny = [...entraOutcomes.values()]
         .flat()
         .some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');

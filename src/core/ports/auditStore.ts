@@ -161,6 +161,8 @@ export interface AuditStore {
      * (a request left `running` past its lease can be taken over).
      */
     startAttempt(requestId: string, owner: string, leaseInMs: number, now?: Date): Promise<AttemptOutcome>;
+    /** Extends the lease of a live worker; false when `owner` no longer holds it. */
+    renewAttempt(requestId: string, owner: string, leaseInMs: number, now?: Date): Promise<boolean>;
     /** Gives the lease up without a result (the attempt stopped early), so the next delivery can start at once. */
     releaseAttempt(requestId: string, owner: string): Promise<void>;
     /** Writes the final result and state; releases the lease. */

@@ -112,15 +112,20 @@ export function requestInputSchema(policy: RequestPolicy) {
                 .min(1, 'must name at least one user')
                 .max(policy.maxUsers, `must name at most ${policy.maxUsers} users`),
             environments: z
-                .union([
-                    z.literal('all'),
-                    z
-                        .array(
-                            z.string().regex(ENVIRONMENT_NAME_PATTERN, 'must be a Business Central environment name'),
-                        )
-                        .min(1, 'must name at least one environment, or be "all"')
-                        .max(100, 'must name at most 100 environments'),
-                ])
+                .union(
+                    [
+                        z.literal('all'),
+                        z
+                            .array(
+                                z
+                                    .string()
+                                    .regex(ENVIRONMENT_NAME_PATTERN, 'must be a Business Central environment name'),
+                            )
+                            .min(1, 'must name at least one environment, or be "all"')
+                            .max(100, 'must name at most 100 environments'),
+                    ],
+                    { error: 'must be "all" or a list of Business Central environment names' },
+                )
                 .default('all'),
             applicationFamily: z
                 .string()

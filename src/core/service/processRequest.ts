@@ -45,13 +45,26 @@ export async function processRequest(
     }
     const request = started.record.request;
     if (!request) return { kind: 'already-final', record: started.record };
+    const heartbeat = renewWhileRunning(requestId, attempt.owner, deps);
     try {
         return await runUnderLease(request, started.record, attempt, deps);
     } catch (error) {
         // Best effort: an expired lease frees the request anyway.
         await deps.audit.releaseAttempt(requestId, attempt.owner).catch(() => undefined);
         throw error;
+    } finally {
+        clearInterval(heartbeat);
     }
+}
+
+/** Keeps the lease while this worker lives; if it dies, the lease runs out and a redelivery takes over. */
+function renewWhileRunning(requestId: string, owner: string, deps: ServiceDependencies): NodeJS.Timeout {
+    const leaseInMs = deps.settings.leaseInMs;
+    const timer = setInterval(() => {
+        deps.audit.renewAttempt(requestId, owner, leaseInMs, deps.now?.()).catch(() => undefined);
+    }, leaseInMs / 3);
+    timer.unref();
+    return timer;
 }
 
 async function runUnderLease(

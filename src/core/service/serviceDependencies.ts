@@ -16,7 +16,7 @@ export interface TenantServices {
 export interface ServiceSettings {
     policy: RequestPolicy;
     engine: EngineSettings;
-    /** How long a worker owns a request; past it, a redelivered message may take over. */
+    /** How long a worker owns a request without renewing; past it, a redelivered message may take over. */
     leaseInMs: number;
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;

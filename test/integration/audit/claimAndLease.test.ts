@@ -117,6 +117,17 @@ describe('attempts and leases', () => {
         expect((await store.getRequest('lease-race'))?.attempts).toBe(1);
     });
 
+    it('renews the lease of its owner only, so a live worker is not overtaken', async () => {
+        await store.claimRequest(newRecord('renew-1'));
+        await store.startAttempt('renew-1', 'worker-a', 2 * MINUTE, t0);
+        expect(await store.renewAttempt('renew-1', 'worker-b', 2 * MINUTE, at(1))).toBe(false);
+        expect(await store.renewAttempt('renew-1', 'worker-a', 2 * MINUTE, at(1))).toBe(true);
+        expect((await store.getRequest('renew-1'))?.leaseUntil).toBe(at(3).toISOString());
+        expect(await store.startAttempt('renew-1', 'worker-b', MINUTE, at(2.5))).toMatchObject({ kind: 'busy' });
+        expect(await store.startAttempt('renew-1', 'worker-b', MINUTE, at(3.5))).toMatchObject({ kind: 'acquired' });
+        expect(await store.renewAttempt('renew-1', 'worker-a', 2 * MINUTE, at(4))).toBe(false);
+    });
+
     it('releases an attempt so the next one starts at once', async () => {
         await store.claimRequest(newRecord('release-1'));
         await store.startAttempt('release-1', 'worker-a', 10 * MINUTE, t0);
