@@ -116,7 +116,7 @@ export class SimulatorServer {
             headers,
             body,
         };
-        if (this.ctx.behaviour.latencyMs > 0) await sleep(this.ctx.behaviour.latencyMs);
+        if (this.ctx.behaviour.latencyMs > 0) await sleep(this.ctx.behaviour.latencyMs, undefined, { ref: false });
 
         const check =
             target.service === 'identity'
@@ -151,7 +151,8 @@ export class SimulatorServer {
         const call = this.record(service, req, 0, meta);
         const decision = this.ctx.faults.decide({ service, method: req.method, path: req.path });
         if (decision.applied.length > 0) call.faults = decision.applied;
-        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+        // Unref'd: a slow answer still pending when a test ends must not keep the process alive.
+        if (decision.latencyMs > 0) await sleep(decision.latencyMs, undefined, { ref: false });
         let outcome: CallOutcome;
         switch (decision.action?.kind) {
             case 'drop':

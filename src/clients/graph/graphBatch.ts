@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
 import { chunk, type Limiter } from '../../core/concurrency';
+import { callTimeoutInMs } from '../../core/deadline';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
@@ -53,12 +54,17 @@ export async function runBatched(
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
             const sent = pending;
-            const outcome = await options.batchesInFlight.run(() => postBatch(client, sent, options.timeoutInMs));
+            const outcome = await options.batchesInFlight.run(() =>
+                postBatch(client, sent, callTimeoutInMs(options.timeoutInMs, options.deadlineAt)),
+            );
             const retry: BatchStep[] = [];
             let retryAfterInMs: number | undefined;
+            // What the last failure was, so an item that runs out of retries reports it truthfully.
+            let lastFailure: TransientServiceError | undefined;
             if (outcome instanceof TransientServiceError) {
                 retry.push(...pending);
                 retryAfterInMs = outcome.retryAfterInMs;
+                lastFailure = outcome;
             } else if (outcome instanceof ServiceError) {
                 for (const step of pending) answers.set(step.key, outcome);
             } else {
@@ -68,6 +74,15 @@ export async function runBatched(
                         retry.push(step);
                         const after = parseRetryAfter(headerOf(response?.headers, 'retry-after'));
                         if (after !== undefined) retryAfterInMs = Math.max(retryAfterInMs ?? 0, after);
+                        const status = response?.status;
+                        const code = status === 429 ? 'throttled' : `http-${status ?? 'none'}`;
+                        lastFailure = new TransientServiceError(
+                            'graph',
+                            status,
+                            code,
+                            `Graph answered ${status ?? 'nothing'} for an item`,
+                            after,
+                        );
                     } else {
                         answers.set(step.key, { status: response.status, body: response.body });
                     }
@@ -77,14 +92,7 @@ export async function runBatched(
             const timeLeft = (options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, retryAfterInMs, options.retry, timeLeft);
             if (!decision.retry) {
-                const error = new TransientServiceError(
-                    'graph',
-                    429,
-                    'retries-exhausted',
-                    'Graph kept throttling or failing',
-                    retryAfterInMs,
-                );
-                for (const step of retry) answers.set(step.key, error);
+                for (const step of retry) answers.set(step.key, lastFailure!);
                 break;
             }
             await options.sleep(decision.delayInMs);
@@ -134,10 +142,8 @@ export function toGraphError(error: unknown): ServiceError {
             ? (error as { statusCode: number }).statusCode
             : undefined;
     const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
-    const name = error instanceof Error ? error.name : '';
     if (statusCode === undefined || statusCode <= 0 || isRetryableStatus(statusCode) || statusCode === 424) {
-        const label =
-            name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : (code ?? `http-${statusCode ?? 'none'}`);
+        const label = timedOut(error) ? 'timeout' : (code ?? `http-${statusCode ?? 'none'}`);
         return new TransientServiceError(
             'graph',
             statusCode && statusCode > 0 ? statusCode : undefined,
@@ -147,6 +153,13 @@ export function toGraphError(error: unknown): ServiceError {
         );
     }
     return new ServiceError('graph', statusCode, code ?? `http-${statusCode}`, `Graph answered ${statusCode}`);
+}
+
+/** The SDK wraps a fetch abort in a `GraphError` (status -1) whose `body` is the abort's own text. */
+function timedOut(error: unknown): boolean {
+    const name = error instanceof Error ? error.name : '';
+    const body = String((error as { body?: unknown }).body ?? '');
+    return name === 'TimeoutError' || name === 'AbortError' || /^(TimeoutError|AbortError)\b/.test(body);
 }
 
 function headerOf(headers: Record<string, string> | undefined, name: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { callTimeoutInMs } from '../../core/deadline';
 import { ServiceError, TransientServiceError, type ServiceName } from '../../core/errors';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { acquireToken } from '../identity/acquireToken';
@@ -89,7 +90,7 @@ export class ServiceHttpClient {
                 method,
                 headers,
                 ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
-                signal: AbortSignal.timeout(this.options.timeoutInMs),
+                signal: AbortSignal.timeout(callTimeoutInMs(this.options.timeoutInMs, this.options.deadlineAt)),
             });
         } catch (error) {
             const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
