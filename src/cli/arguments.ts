@@ -87,6 +87,20 @@ export class ProblemList {
     }
 }
 
+/** `--from` and `--to`, both required and in order; undefined (with the problems kept) otherwise. */
+export function parseRange(
+    from: string | undefined,
+    to: string | undefined,
+    problems: ProblemList,
+): { from: Date; to: Date } | undefined {
+    if (from === undefined) problems.add('--from', 'is required');
+    if (to === undefined) problems.add('--to', 'is required');
+    const start = problems.optional(from, (text) => parseInstant('--from', text));
+    const end = problems.optional(to, (text) => parseInstant('--to', text));
+    if (start && end && start >= end) problems.add('--from', 'must be before --to');
+    return start && end && problems.problems.length === 0 ? { from: start, to: end } : undefined;
+}
+
 export type ArgumentsResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /**

@@ -151,6 +151,16 @@ describe('bc-signout against the simulator and Azurite', () => {
         expect(range.code).toBe(0);
         expect(JSON.parse(range.stdout) as VerifyReport).toMatchObject({ ok: true });
         expect((JSON.parse(range.stdout) as VerifyReport).requestsChecked).toBeGreaterThanOrEqual(1);
+
+        const exported = await cli(['export-audit', '--from', from, '--to', to]);
+        expect(exported.code).toBe(0);
+        const lines = exported.stdout
+            .trimEnd()
+            .split('\n')
+            .map((line) => JSON.parse(line) as { requestId: string; events: { type: string }[] });
+        const exportedAlice = lines.find((line) => line.requestId === 'cli-alice-1');
+        expect(exportedAlice?.events.map((event) => event.type)).toContain('request-finished');
+        expect((await cli(['export-audit', '--from', to, '--to', from])).code).toBe(4);
     });
 
     it('never touches a protected account', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { exportAuditCommand } from './exportAudit';
 import { historyCommand } from './history';
 import { previewCommand } from './preview';
 import { resumeCommand } from './resume';
@@ -15,5 +16,6 @@ export const ALL_COMMANDS: readonly Command[] = [
     statusCommand,
     historyCommand,
     verifyAuditCommand,
+    exportAuditCommand,
     sweepCommand,
 ];

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { VerifyReport } from '../../core/ports/auditStore';
 import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
-import { parseInstant, ProblemList, readArguments } from '../arguments';
+import { parseRange, ProblemList, readArguments } from '../arguments';
 import { EXIT } from '../exitCodes';
 import { invalidRequest, requestNotFound, usageError } from '../failures';
 import { Output } from '../output';
@@ -52,14 +52,10 @@ Exit codes: 0 intact, 3 broken, 4 bad options or unknown request id.`,
 
         if (byRange) {
             const problems = new ProblemList();
-            if (values.from === undefined) problems.add('--from', 'is required with --to');
-            if (values.to === undefined) problems.add('--to', 'is required with --from');
-            const from = problems.optional(values.from, (text) => parseInstant('--from', text));
-            const to = problems.optional(values.to, (text) => parseInstant('--to', text));
-            if (from && to && from >= to) problems.add('--from', 'must be before --to');
-            if (!from || !to || problems.problems.length > 0) return invalidRequest(out, problems.problems);
+            const range = parseRange(values.from, values.to, problems);
+            if (!range) return invalidRequest(out, problems.problems);
             const { audit } = await context.dependencies();
-            return report(out, await audit.verifyRange(from, to));
+            return report(out, await audit.verifyRange(range.from, range.to));
         }
         const requestId = positionals[0]!;
         if (!REQUEST_ID_PATTERN.test(requestId))

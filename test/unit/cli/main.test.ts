@@ -111,8 +111,6 @@ describe('bc-signout main', () => {
         expect(history.stderr).toContain('--from: must not be after --to');
         expect((await run(['verify-audit'])).code).toBe(4);
         expect((await run(['verify-audit', 'abc', '--from', '2030-01-01T00:00:00Z'])).code).toBe(4);
-        expect((await run(['verify-audit', '--from', '2030-01-01T00:00:00Z'])).stderr).toContain(
-            '--to: is required with --from',
-        );
+        expect((await run(['verify-audit', '--from', '2030-01-01T00:00:00Z'])).stderr).toContain('--to: is required');
     });
 });
