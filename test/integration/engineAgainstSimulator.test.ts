@@ -15,6 +15,7 @@ import { MemoryHolds, MemoryJournal } from '../support/fakeTenant';
 
 const { alice, bob, breakglass, carol, dan, erin } = FIXTURE.users;
 let simulator: TenantSimulator | undefined;
+let lastHolds: MemoryHolds | undefined;
 afterEach(async () => {
     await simulator?.close();
     simulator = undefined;
@@ -46,6 +47,7 @@ async function signOut(
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const holds = new MemoryHolds();
+    lastHolds = holds;
     return runSignOut(
         parsed.value,
         {
@@ -148,6 +150,8 @@ describe('engine against the simulator', () => {
         expect(system(result.users[0], 'bc.PRODUCTION.sessions')?.status).toBe('succeeded');
         expect(result.status).toBe('partial');
         expect(result.residualRisk.notes.join(' ')).toMatch(/SANDBOX failed/);
+        // The sweep keeps trying where this pass could not.
+        expect(lastHolds?.watches[0]?.environments).toEqual(['PRODUCTION', 'SANDBOX', 'UAT']);
     }, 60_000);
 
     it('reads the documented shapes: PascalCase fields, wrapped get-one, bare companies, paged sessions, 204 revoke', async () => {

@@ -126,9 +126,10 @@ async function saveWatches(
     until: string,
     holds: HoldStore,
 ): Promise<void> {
+    // An environment that failed this pass is watched too: the sweep's next listing retries its cancellations.
     const active = views
         .map((view, index) => ({ view, pass: passes[index] }))
-        .filter(({ view }) => view.state === 'active');
+        .filter(({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'));
     for (const user of users) {
         const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
         await holds.upsertWatch({
