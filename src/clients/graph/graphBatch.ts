@@ -7,7 +7,7 @@ import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
 
 /** Graph refuses more than 20 requests in one `$batch` (platform-facts §1). */
-export const GRAPH_BATCH_LIMIT = 20;
+const GRAPH_BATCH_LIMIT = 20;
 
 export interface BatchStep {
     /** Caller's key for the answer. */
@@ -136,7 +136,7 @@ async function postBatch(
 }
 
 /** Errors of the outer `$batch` call (after the SDK's own retries); an older page says it can answer 424 whole. */
-export function toGraphError(error: unknown): ServiceError {
+function toGraphError(error: unknown): ServiceError {
     const statusCode =
         typeof (error as { statusCode?: unknown }).statusCode === 'number'
             ? (error as { statusCode: number }).statusCode

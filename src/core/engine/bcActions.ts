@@ -29,7 +29,7 @@ export interface EnvironmentPassResult {
 }
 
 /** Which names each user's sessions carry in this environment: from the Automation API, else by heuristics. */
-export function identitiesIn(view: EnvironmentView, users: readonly DirectoryUser[]): Map<string, SessionIdentity> {
+function identitiesIn(view: EnvironmentView, users: readonly DirectoryUser[]): Map<string, SessionIdentity> {
     const bcUsers = Array.isArray(view.bcUsers) ? view.bcUsers : undefined;
     return new Map(
         users.map((user) => [user.id, bcUsers ? identityFromAutomation(user, bcUsers) : identityFromHeuristics(user)]),

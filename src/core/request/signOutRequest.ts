@@ -19,9 +19,9 @@ export const REQUEST_SCHEMA_VERSION = 1;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
-export const MAX_REASON_LENGTH = 500;
-export const MAX_HOLD_MINUTES = 525_600;
-export const MAX_WATCH_MINUTES = 1_440;
+const MAX_REASON_LENGTH = 500;
+const MAX_HOLD_MINUTES = 525_600;
+const MAX_WATCH_MINUTES = 1_440;
 /** How long a block or disable lasts: `{mode: 'for', minutes}`, `{mode: 'until', until}`, `off` or `permanent`. */
 export const HOLD_MODES = ['off', 'for', 'until', 'permanent'] as const;
 export const TICKET_SYSTEMS = ['servicenow', 'jira', 'other'] as const;
@@ -200,7 +200,7 @@ function normaliseHold(hold: z.infer<typeof holdSchema>, now: Date): HoldSpec {
 }
 
 /** Folds duplicates case-insensitively, keeping the first spelling. */
-export function foldUsers(users: readonly string[]): string[] {
+function foldUsers(users: readonly string[]): string[] {
     const seen = new Set<string>();
     return users.filter((user) => {
         const key = user.toLowerCase();

@@ -20,7 +20,7 @@ import { isWorkItem } from './receiveQueueMessage';
 import { recordRefusedMessage } from './rejectMessage';
 import type { ServiceDependencies, TenantServices } from './serviceDependencies';
 
-export const SWEEP_LEASE = 'sweep';
+const SWEEP_LEASE = 'sweep';
 const DAY_IN_MS = 86_400_000;
 const POISON_BATCH = 32;
 /** Attempts after which a request that keeps failing is dead-lettered: two rounds of the host's deliveries. */
