@@ -15,6 +15,9 @@ import { residualRiskOf } from './residualRisk';
 import { resolveUsers, type ResolvedUser } from './resolveUsers';
 import type { StepJournal } from './stepJournal';
 
+/** Watch rows written at once; Table Storage takes many more, but a request need not hog the account. */
+const WATCH_WRITES_IN_FLIGHT = 8;
+
 export type HoldStore = Pick<AuditStore, 'upsertWatch' | 'upsertHold' | 'listHoldsFor'>;
 
 export interface EngineDependencies {
@@ -130,7 +133,8 @@ async function saveWatches(
     const active = views
         .map((view, index) => ({ view, pass: passes[index] }))
         .filter(({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'));
-    for (const user of users) {
+    // Bounded like the other storage fan-outs: a bulk request writes one watch per user.
+    await mapWithConcurrency(users, WATCH_WRITES_IN_FLIGHT, async (user) => {
         const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
         await holds.upsertWatch({
             requestId: request.requestId,
@@ -143,7 +147,7 @@ async function saveWatches(
             environments: active.map(({ view }) => view.ref.name),
             until,
         });
-    }
+    });
 }
 
 /** The systems a request asked for, so a refused user shows what was not done. */
