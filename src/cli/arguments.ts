@@ -1,3 +1,4 @@
+import { REQUEST_ID_PATTERN } from '../core/request/patterns';
 import type { FieldProblem } from '../core/errors';
 import { TICKET_SYSTEMS } from '../core/request/signOutRequest';
 
@@ -85,6 +86,16 @@ export class ProblemList {
     add(field: string, reason: string): void {
         this.problems.push({ field, reason });
     }
+}
+
+/** The one request id a command names, or why the arguments are not that. */
+export function singleRequestId(positionals: readonly string[]): Parsed<string> {
+    const [requestId, ...extra] = positionals;
+    if (!requestId || extra.length > 0)
+        return { ok: false, problem: { field: 'requestId', reason: 'name exactly one request id' } };
+    if (!REQUEST_ID_PATTERN.test(requestId))
+        return { ok: false, problem: { field: 'requestId', reason: `"${requestId}" is not a request id` } };
+    return { ok: true, value: requestId };
 }
 
 /** `--from` and `--to`, both required and in order; undefined (with the problems kept) otherwise. */

@@ -7,9 +7,8 @@ import { acceptSignOut } from '../../src/functions/acceptSignOut';
 import { runQueuedSignOut } from '../../src/functions/runQueuedSignOut';
 import { FIXTURE } from '../simulator';
 import { startAppHarness, type AppHarness } from '../support/appHarness';
-import { httpRequest, invocationContext, plain } from '../support/hostEmulation';
+import { decodeHostMessage, httpRequest, invocationContext, plain } from '../support/hostEmulation';
 import { SuiteFigures } from './support/figures';
-import { decodeHostMessage } from './support/hostMessage';
 import { persistentAzurite, type PersistentAzurite } from './support/persistentAzurite';
 import { resumeAfterDeadWorker } from './support/resumeAfterDeadWorker';
 import {

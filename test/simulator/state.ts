@@ -1,12 +1,5 @@
 import type { SimulatorClock } from './clock';
-import type {
-    BcUserState,
-    EnvironmentStatus,
-    EnvironmentType,
-    FixtureCompany,
-    TenantFixture,
-    UserType,
-} from './fixture';
+import type { BcUserState, FixtureEnvironment, TenantFixture, UserType } from './fixture';
 
 /** An Entra user as the simulator keeps it: Graph properties plus what the reality model needs. */
 export interface EntraUserRecord {
@@ -63,18 +56,10 @@ export interface BcSessionRecord {
     currentOperationDuration: number;
 }
 
-export interface BcEnvironmentRecord {
-    name: string;
-    friendlyName: string;
-    type: EnvironmentType;
-    status: EnvironmentStatus;
-    applicationFamily: string;
-    countryCode: string;
-    version: string;
-    automationAuthorized: boolean;
+/** An environment as the fixture describes it, with live users and sessions. */
+export interface BcEnvironmentRecord extends Omit<FixtureEnvironment, 'users' | 'sessions'> {
     /** Simulator time it was soft-deleted, for `softDeletedOn`. */
     softDeletedAt?: number;
-    companies: FixtureCompany[];
     users: BcUserRecord[];
     sessions: BcSessionRecord[];
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
+import { QueueClient, type DequeuedMessageItem } from '@azure/storage-queue';
 
 /**
  * The little of the Functions host that tests and the demo need: build HTTP requests for the exported handlers,
@@ -59,8 +59,8 @@ export function plain(response: HttpResponseInit): PlainResponse {
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
 
-/** The host's default: messages are base64 text; JSON payloads reach the handler parsed. */
-function decode(messageText: string): unknown {
+/** The host's default: messages are base64 text; JSON payloads reach the handler parsed (platform-facts §5). */
+export function decodeHostMessage(messageText: string): unknown {
     const text = Buffer.from(messageText, 'base64').toString('utf8');
     try {
         return JSON.parse(text) as unknown;
@@ -73,6 +73,43 @@ export interface PumpReport {
     handled: number;
     failedAttempts: number;
     poisoned: number;
+}
+
+export interface Delivery {
+    queue: QueueClient;
+    poison: QueueClient;
+    handler: QueueHandler;
+    maxDequeueCount: number;
+    report: PumpReport;
+    logs?: CapturedLog[] | undefined;
+}
+
+/**
+ * One delivery, as the host makes it: the handler gets the decoded message; on success the message is deleted; a
+ * throw makes it visible again at once, or moves it to `<queue>-poison` after `maxDequeueCount` deliveries.
+ */
+export async function deliverMessage(message: DequeuedMessageItem, delivery: Delivery): Promise<void> {
+    const { queue, poison, report } = delivery;
+    const context = invocationContext(
+        'runQueuedSignOut',
+        { dequeueCount: message.dequeueCount, id: message.messageId },
+        delivery.logs,
+    );
+    try {
+        await delivery.handler(decodeHostMessage(message.messageText), context);
+        await queue.deleteMessage(message.messageId, message.popReceipt);
+        report.handled++;
+    } catch {
+        report.failedAttempts++;
+        if (message.dequeueCount >= delivery.maxDequeueCount) {
+            await poison.createIfNotExists();
+            await poison.sendMessage(message.messageText);
+            await queue.deleteMessage(message.messageId, message.popReceipt);
+            report.poisoned++;
+        } else {
+            await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
+        }
+    }
 }
 
 /**
@@ -98,28 +135,8 @@ export async function pumpQueue(
             await new Promise((resolve) => setTimeout(resolve, 200));
             continue;
         }
-        for (const message of receivedMessageItems) {
-            const context = invocationContext(
-                'runQueuedSignOut',
-                { dequeueCount: message.dequeueCount, id: message.messageId },
-                options.logs,
-            );
-            try {
-                await handler(decode(message.messageText), context);
-                await queue.deleteMessage(message.messageId, message.popReceipt);
-                report.handled++;
-            } catch {
-                report.failedAttempts++;
-                if (message.dequeueCount >= maxDequeueCount) {
-                    await poison.createIfNotExists();
-                    await poison.sendMessage(message.messageText);
-                    await queue.deleteMessage(message.messageId, message.popReceipt);
-                    report.poisoned++;
-                } else {
-                    await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
-                }
-            }
-        }
+        for (const message of receivedMessageItems)
+            await deliverMessage(message, { queue, poison, handler, maxDequeueCount, report, logs: options.logs });
     }
 }
 

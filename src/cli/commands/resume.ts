@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
 import { FINAL_STATES } from '../../core/result';
-import { readArguments } from '../arguments';
+import { readArguments, singleRequestId } from '../arguments';
 import { requestNotFound, usageError } from '../failures';
 import { Output } from '../output';
 import { progressPlanOf } from '../progress';
@@ -35,9 +34,9 @@ Exit codes: 0 completed, 2 partial, 3 failed or stopped again, 4 unknown request
         );
         if (!parsed.ok) return usageError(new Output(context.io, args.includes('--json')), 'resume', parsed.message);
         const out = new Output(context.io, parsed.value.values.json === true);
-        const [requestId, ...extra] = parsed.value.positionals;
-        if (!requestId || extra.length > 0) return usageError(out, 'resume', 'name exactly one request id');
-        if (!REQUEST_ID_PATTERN.test(requestId)) return usageError(out, 'resume', `"${requestId}" is not a request id`);
+        const id = singleRequestId(parsed.value.positionals);
+        if (!id.ok) return usageError(out, 'resume', id.problem.reason);
+        const requestId = id.value;
 
         const deps = await context.dependencies();
         const record = await deps.audit.getRequest(requestId);

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
 import { publicRecord } from '../../core/service/publicRecord';
-import { readArguments } from '../arguments';
+import { readArguments, singleRequestId } from '../arguments';
 import { exitCodeOfState } from '../exitCodes';
 import { requestNotFound, usageError } from '../failures';
 import { formatEvents, formatRecordHeader } from '../formatRecord';
@@ -34,9 +33,9 @@ Exit codes: the request's state: 0 completed, 2 partial, 3 failed or dead-letter
         );
         if (!parsed.ok) return usageError(new Output(context.io, args.includes('--json')), 'status', parsed.message);
         const out = new Output(context.io, parsed.value.values.json === true);
-        const [requestId, ...extra] = parsed.value.positionals;
-        if (!requestId || extra.length > 0) return usageError(out, 'status', 'name exactly one request id');
-        if (!REQUEST_ID_PATTERN.test(requestId)) return usageError(out, 'status', `"${requestId}" is not a request id`);
+        const id = singleRequestId(parsed.value.positionals);
+        if (!id.ok) return usageError(out, 'status', id.problem.reason);
+        const requestId = id.value;
 
         const { audit } = await context.dependencies();
         const record = await audit.getRequest(requestId);

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { VerifyReport } from '../../core/ports/auditStore';
-import { REQUEST_ID_PATTERN } from '../../core/request/patterns';
-import { parseRange, ProblemList, readArguments } from '../arguments';
+import { parseRange, ProblemList, readArguments, singleRequestId } from '../arguments';
 import { EXIT } from '../exitCodes';
 import { invalidRequest, requestNotFound, usageError } from '../failures';
 import { Output } from '../output';
@@ -57,9 +56,9 @@ Exit codes: 0 intact, 3 broken, 4 bad options or unknown request id.`,
             const { audit } = await context.dependencies();
             return report(out, await audit.verifyRange(range.from, range.to));
         }
-        const requestId = positionals[0]!;
-        if (!REQUEST_ID_PATTERN.test(requestId))
-            return usageError(out, 'verify-audit', `"${requestId}" is not a request id`);
+        const id = singleRequestId(positionals);
+        if (!id.ok) return usageError(out, 'verify-audit', id.problem.reason);
+        const requestId = id.value;
         const { audit } = await context.dependencies();
         if (!(await audit.getRequest(requestId))) return requestNotFound(out, requestId);
         return report(out, await audit.verifyTrail(requestId));

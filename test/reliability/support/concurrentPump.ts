@@ -1,6 +1,5 @@
 import { QueueClient } from '@azure/storage-queue';
-import { decodeHostMessage } from './hostMessage';
-import { invocationContext, type CapturedLog, type PumpReport, type QueueHandler } from '../../support/hostEmulation';
+import { deliverMessage, type CapturedLog, type PumpReport, type QueueHandler } from '../../support/hostEmulation';
 
 export interface ConcurrentPumpOptions {
     /** Messages handled at once, like the host's `batchSize` over several instances. */
@@ -46,23 +45,7 @@ export async function pumpConcurrently(
             }
             busy++;
             try {
-                const context = invocationContext(
-                    'runQueuedSignOut',
-                    { dequeueCount: message.dequeueCount, id: message.messageId },
-                    options.logs,
-                );
-                await handler(decodeHostMessage(message.messageText), context);
-                await queue.deleteMessage(message.messageId, message.popReceipt);
-                report.handled++;
-            } catch {
-                report.failedAttempts++;
-                if (message.dequeueCount >= maxDequeueCount) {
-                    await poison.sendMessage(message.messageText);
-                    await queue.deleteMessage(message.messageId, message.popReceipt);
-                    report.poisoned++;
-                } else {
-                    await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
-                }
+                await deliverMessage(message, { queue, poison, handler, maxDequeueCount, report, logs: options.logs });
             } finally {
                 busy--;
             }

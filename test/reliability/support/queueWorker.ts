@@ -5,8 +5,7 @@
  */
 import '../../support/quietTestMode';
 import { runQueuedSignOut } from '../../../src/functions/runQueuedSignOut';
-import { invocationContext } from '../../support/hostEmulation';
-import { decodeHostMessage } from './hostMessage';
+import { decodeHostMessage, invocationContext } from '../../support/hostEmulation';
 
 async function main(): Promise<void> {
     const [messageText = '', dequeueCount = '1'] = process.argv.slice(2);
