@@ -1,7 +1,7 @@
 import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
 import { AuthenticationFailedError } from '../errors';
-import type { RequestRecord } from '../ports/auditStore';
+import type { AuditTrail, RequestRecord } from '../ports/auditStore';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import type { ServiceDependencies } from './serviceDependencies';
@@ -112,7 +112,7 @@ async function runUnderLease(
         ]);
         throw new RetryLaterError(`Request ${requestId} met transient failures; retrying`);
     }
-    return { kind: 'finished', record: await finish(request, result, attempt.owner, deps) };
+    return { kind: 'finished', record: await finish(request, result, attempt.owner, trail, deps) };
 }
 
 function hasRetryableFailures(result: SignOutResult): boolean {
@@ -139,15 +139,16 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
     };
 }
 
+/** Writes the result, then the closing events on the attempt's own trail (already loaded: no second read). */
 async function finish(
     request: SignOutRequest,
     result: SignOutResult,
     owner: string,
+    trail: AuditTrail,
     deps: ServiceDependencies,
 ): Promise<RequestRecord> {
     const requestId = request.requestId;
     const record = await deps.audit.finishRequest(requestId, owner, result);
-    const trail = await deps.audit.openTrail(requestId);
     await trail.append([
         {
             type: 'request-finished',
