@@ -1,4 +1,5 @@
-import { serviceSettings } from '../src/composition/serviceDependencies';
+import { guardConfiguration, serviceSettings } from '../src/composition/serviceDependencies';
+import { buildProtectedSet } from '../src/core/guard/buildProtectedSet';
 import { tenantServicesFactory } from '../src/composition/tenantServices';
 import { readConfig } from '../src/config';
 import { runSignOut } from '../src/core/engine/signOutEngine';
@@ -57,13 +58,16 @@ export async function runBulkSignOut(shape: BulkShape, latencyInMs: number): Pro
         const holds = new MemoryHolds();
         const memory = sampleRss();
         const started = performance.now();
+        const tenant = tenantServicesFactory(config)(config.identity.tenantId, Date.now() + config.requestDeadlineInMs);
+        const protectedSet = await buildProtectedSet(
+            tenant.directory,
+            guardConfiguration(config),
+            config.identity.tenantId,
+            Date.now(),
+        );
         const result = await runSignOut(
             parsed.value,
-            {
-                ...tenantServicesFactory(config)(config.identity.tenantId, Date.now() + config.requestDeadlineInMs),
-                journal: new MemoryJournal(),
-                holds,
-            },
+            { ...tenant, protectedSet, journal: new MemoryJournal(), holds },
             settings.engine,
         );
         const wallInMs = performance.now() - started;

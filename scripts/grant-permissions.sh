@@ -12,19 +12,22 @@ GUID_PATTERN='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 usage() {
     cat <<'EOF'
-Usage: grant-permissions.sh <service-principal-object-id> [--with-block] [--with-bc-users] [--dry-run]
+Usage: grant-permissions.sh <service-principal-object-id> [--with-block] [--with-bc-users] [--with-audit-log] [--dry-run]
 
 Grants the managed identity (its service principal object id, e.g. the azd output
 MANAGED_IDENTITY_PRINCIPAL_ID) the application permissions bc-force-signout needs:
 
-  Microsoft Graph            User.RevokeSessions.All, User.Read.All, GroupMember.Read.All
+  Microsoft Graph            User.RevokeSessions.All, User.Read.All, GroupMember.Read.All,
+                             RoleManagement.Read.Directory (privileged administrators are protected)
                              + User.EnableDisableAccount.All  with --with-block
+                             + AuditLog.Read.All              with --with-audit-log
   Dynamics 365 Business      AdminCenter.ReadWrite.All
   Central                    + Automation.ReadWrite.All       with --with-bc-users
 
 Options:
   --with-block      also allow blocking Entra sign-in for a hold period
   --with-bc-users   also allow reading and disabling Business Central users (exact session matching)
+  --with-audit-log  also let a hold's release check the directory audit log for changes by someone else
   --dry-run         show what would be granted; change nothing
   -h, --help        show this help
 
@@ -41,6 +44,7 @@ fail() {
 principal_id=""
 with_block=false
 with_bc_users=false
+with_audit_log=false
 dry_run=false
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -50,6 +54,7 @@ while [[ $# -gt 0 ]]; do
             ;;
         --with-block) with_block=true ;;
         --with-bc-users) with_bc_users=true ;;
+        --with-audit-log) with_audit_log=true ;;
         --dry-run) dry_run=true ;;
         -*)
             usage >&2
@@ -89,9 +94,10 @@ is_assigned() {
 }
 
 # Grants the named roles of one resource application (e.g. Microsoft Graph) that the identity does not hold yet.
-# The role named as optional is the one only a flag asks for: when it is held but not asked for, say so.
+# The roles named as optional (space-separated) are those only a flag asks for: when one is held but not asked
+# for, say so.
 grant_roles() {
-    local resource_app_id="$1" resource_label="$2" optional_role="$3"
+    local resource_app_id="$1" resource_label="$2" optional_roles="$3" optional_role
     shift 3
     local resource_id roles role_value role_id body output
     resource_id="$(graph_get "servicePrincipals(appId='$resource_app_id')" "id")" ||
@@ -120,12 +126,13 @@ grant_roles() {
             fi
         fi
     done
-    if [[ " $* " != *" $optional_role "* ]]; then
+    for optional_role in $optional_roles; do
+        [[ " $* " != *" $optional_role "* ]] || continue
         role_id="$(role_id_of "$optional_role" "$roles")"
         if [[ -n "$role_id" ]] && is_assigned "$resource_id" "$role_id"; then
             echo "$optional_role ($resource_label): granted earlier but not requested now; remove it if no longer needed"
         fi
-    fi
+    done
 }
 
 echo "Managed identity: $principal_name ($principal_id)"
@@ -133,11 +140,14 @@ if [[ "$dry_run" == true ]]; then
     echo "Dry run: nothing will be changed."
 fi
 
-graph_roles=(User.RevokeSessions.All User.Read.All GroupMember.Read.All)
+graph_roles=(User.RevokeSessions.All User.Read.All GroupMember.Read.All RoleManagement.Read.Directory)
 if [[ "$with_block" == true ]]; then
     graph_roles+=(User.EnableDisableAccount.All)
 fi
-grant_roles "$GRAPH_APP_ID" "Microsoft Graph" User.EnableDisableAccount.All "${graph_roles[@]}"
+if [[ "$with_audit_log" == true ]]; then
+    graph_roles+=(AuditLog.Read.All)
+fi
+grant_roles "$GRAPH_APP_ID" "Microsoft Graph" "User.EnableDisableAccount.All AuditLog.Read.All" "${graph_roles[@]}"
 
 bc_roles=(AdminCenter.ReadWrite.All)
 if [[ "$with_bc_users" == true ]]; then

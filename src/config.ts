@@ -1,4 +1,5 @@
 import { ConfigurationError } from './core/errors';
+import { parseTenantEntry, type ProtectedRoles, type TenantEntry } from './core/guard/protectedEntries';
 import { GUID_PATTERN, UPN_PATTERN } from './core/request/patterns';
 import { SETTINGS, type SettingName } from './settings';
 
@@ -23,8 +24,10 @@ export interface AppConfig {
     bcAdminApiVersion: string;
     queueName: string;
     auditTablePrefix: string;
-    protectedUsers: string[];
-    protectedGroupIds: string[];
+    /** Each maybe qualified with a tenant id (`<tenantId>:<entry>`); unqualified = the home tenant's. */
+    protectedUsers: TenantEntry[];
+    protectedGroupIds: TenantEntry[];
+    protectedRoles: ProtectedRoles;
     serviceObjectId?: string;
     allowedTenantIds: string[];
     allowedCallerIds: string[];
@@ -114,6 +117,35 @@ class SettingsReader {
 const mustBeGuid = (item: string) => (GUID_PATTERN.test(item) ? undefined : 'is not a GUID');
 const mustBeUserReference = (item: string) =>
     GUID_PATTERN.test(item) || UPN_PATTERN.test(item) ? undefined : 'is neither a UPN nor an object id';
+
+/** A tenant-qualified list entry: the tenant must be one this deployment serves, the value must pass `check`. */
+function tenantEntryCheck(check: (value: string) => string | undefined, tenantIds: readonly string[]) {
+    return (item: string) => {
+        const entry = parseTenantEntry(item);
+        if (entry.tenantId && !tenantIds.includes(entry.tenantId))
+            return `names tenant ${entry.tenantId}, which is not in ALLOWED_TENANT_IDS`;
+        return check(entry.value);
+    };
+}
+
+/** `privileged` (default), `all`, `none`, or role template ids, optionally with `privileged` (e.g. `privileged,<id>`). */
+function readProtectedRoles(settings: SettingsReader): ProtectedRoles {
+    const items = settings.list('PROTECTED_ROLES').map((item) => item.toLowerCase());
+    if (items.length === 1 && (items[0] === 'all' || items[0] === 'none')) return { kind: items[0] };
+    for (const item of items)
+        if (item !== 'privileged' && !GUID_PATTERN.test(item))
+            throw new ConfigurationError(
+                'PROTECTED_ROLES',
+                `"${item}" must be privileged, all, none, or a directory role template id (GUID)`,
+            );
+    if (items.length === 0)
+        throw new ConfigurationError('PROTECTED_ROLES', 'is empty; say "none" to protect no directory role holders');
+    return {
+        kind: 'listed',
+        privileged: items.includes('privileged'),
+        templateIds: items.filter((item) => item !== 'privileged'),
+    };
+}
 const mustBeHostPattern = (item: string) =>
     /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i.test(item)
         ? undefined
@@ -178,6 +210,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
     if (!/^v\d+\.\d+$/.test(bcAdminApiVersion))
         throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
+    const servedTenantIds = allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId];
 
     return {
         storage: readStorage(settings),
@@ -194,10 +227,15 @@ export function readConfig(env: Environment = process.env): AppConfig {
         bcAdminApiVersion,
         queueName,
         auditTablePrefix,
-        protectedUsers: settings.list('PROTECTED_USERS', mustBeUserReference),
-        protectedGroupIds: settings.list('PROTECTED_GROUP_IDS', mustBeGuid),
+        protectedUsers: settings
+            .list('PROTECTED_USERS', tenantEntryCheck(mustBeUserReference, servedTenantIds))
+            .map(parseTenantEntry),
+        protectedGroupIds: settings
+            .list('PROTECTED_GROUP_IDS', tenantEntryCheck(mustBeGuid, servedTenantIds))
+            .map(parseTenantEntry),
+        protectedRoles: readProtectedRoles(settings),
         ...(serviceObjectId && { serviceObjectId }),
-        allowedTenantIds: allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId],
+        allowedTenantIds: servedTenantIds,
         allowedCallerIds: settings.list('ALLOWED_CALLER_IDS'),
         callbackHosts: settings.list('CALLBACK_ALLOWED_HOSTS', mustBeHostPattern),
         maxUsersPerRequest: settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000),

@@ -105,15 +105,24 @@ export const SETTINGS = [
     },
     {
         name: 'PROTECTED_USERS',
-        description: 'Comma-separated UPNs or object ids that are never touched (break-glass, named admins).',
+        description:
+            'Comma-separated UPNs or object ids that are never touched (break-glass, named admins); `<tenantId>:<entry>` for another served tenant. Every entry must resolve, or nothing runs.',
         defaultValue: '',
         providedBy: 'infra',
     },
     {
         name: 'PROTECTED_GROUP_IDS',
-        description: 'Comma-separated group object ids whose (transitive) members are never touched.',
+        description:
+            'Comma-separated group object ids whose (transitive) members are never touched; `<tenantId>:<id>` for another served tenant. Every group must be readable, or nothing runs.',
         defaultValue: '',
         providedBy: 'infra',
+    },
+    {
+        name: 'PROTECTED_ROLES',
+        description:
+            "Holders of these directory roles (active assignments, direct or through a role-assignable group) are never touched: `privileged` (Microsoft's privileged roles), `all`, `none`, or role template ids (with `privileged` to add to it).",
+        defaultValue: 'privileged',
+        providedBy: 'optional',
     },
     {
         name: 'SERVICE_OBJECT_ID',

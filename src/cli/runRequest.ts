@@ -1,4 +1,4 @@
-import { ensureError } from '../core/errors';
+import { ConfigurationError, ensureError } from '../core/errors';
 import { processRequest, RetryLaterError, type ProcessOutcome } from '../core/service/processRequest';
 import type { ServiceDependencies } from '../core/service/serviceDependencies';
 import type { CommandContext } from './commands/command';
@@ -43,6 +43,8 @@ export async function runClaimedRequest(
         outcome = await processRequest(requestId, attempt, observed);
     } catch (error) {
         progress.stop();
+        // A wrong setting (e.g. a protected entry that does not resolve) is the admin's to fix: exit 4, not a failed run.
+        if (error instanceof ConfigurationError) throw error;
         const retry = error instanceof RetryLaterError;
         const message = ensureError(error).message;
         out.error(errorDocument(retry ? 'retry-later' : 'run-failed', message, [], requestId), [

@@ -3,6 +3,9 @@ import { CallbackSender } from '../clients/callback/callbackSender';
 import { createCredential } from '../clients/identity/createCredential';
 import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
 import { appConfig, type AppConfig } from '../config';
+import { buildProtectedSet } from '../core/guard/buildProtectedSet';
+import type { GuardConfiguration } from '../core/guard/protectedEntries';
+import { ProtectedSetCache } from '../core/guard/protectedSetCache';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
@@ -10,6 +13,24 @@ import { tenantServicesFactory } from './tenantServices';
 
 /** Matches `extensions.queues.maxDequeueCount` in host.json (a test keeps them equal). */
 export const HOST_MAX_DEQUEUE_COUNT = 5;
+/** How long one rebuild of a protected set may take before requests are told to wait. */
+const GUARD_BUILD_DEADLINE_IN_MS = 60_000;
+
+function serviceIdentityIds(config: AppConfig): string[] {
+    return [config.serviceObjectId, config.identity.clientId]
+        .filter((id): id is string => !!id)
+        .map((id) => id.toLowerCase());
+}
+
+export function guardConfiguration(config: AppConfig): GuardConfiguration {
+    return {
+        homeTenantId: config.identity.tenantId,
+        protectedUsers: config.protectedUsers,
+        protectedGroupIds: config.protectedGroupIds,
+        protectedRoles: config.protectedRoles,
+        serviceIdentityIds: serviceIdentityIds(config),
+    };
+}
 
 export function serviceSettings(config: AppConfig): ServiceSettings {
     return {
@@ -20,9 +41,6 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
             callbackHosts: config.callbackHosts,
         },
         engine: {
-            protectedUsers: config.protectedUsers,
-            protectedGroupIds: config.protectedGroupIds,
-            serviceIdentityIds: [config.serviceObjectId, config.identity.clientId].filter((id): id is string => !!id),
             accessTokenWindowMinutes: config.accessTokenWindowMinutes,
             bcConcurrency: config.bcConcurrency,
         },
@@ -30,6 +48,7 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
         requestDeadlineInMs: config.requestDeadlineInMs,
         previewDeadlineInMs: config.previewDeadlineInMs,
         retentionDays: config.retentionDays,
+        serviceIdentityIds: serviceIdentityIds(config),
         maxDequeueCount: HOST_MAX_DEQUEUE_COUNT,
         queueName: config.queueName,
     };
@@ -72,6 +91,8 @@ export async function createServiceDependencies(
                 config.queueName,
             ),
     ]);
+    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config);
+    const guard = guardConfiguration(config);
     return {
         audit,
         queue,
@@ -82,7 +103,17 @@ export async function createServiceDependencies(
                 timeoutInMs: config.httpTimeoutInMs,
                 retry: DEFAULT_RETRY,
             }),
-        tenantServices: overrides.tenantServices ?? tenantServicesFactory(config),
+        tenantServices,
+        protectedSets:
+            overrides.protectedSets ??
+            new ProtectedSetCache((tenantId) =>
+                buildProtectedSet(
+                    tenantServices(tenantId, Date.now() + GUARD_BUILD_DEADLINE_IN_MS).directory,
+                    guard,
+                    tenantId,
+                    Date.now(),
+                ),
+            ),
         settings: overrides.settings ?? serviceSettings(config),
         ...(overrides.now && { now: overrides.now }),
     };

@@ -53,6 +53,7 @@ export function tenantServicesFactory(config: AppConfig): (tenantId: string, dea
                 retry: DEFAULT_RETRY,
                 deadlineAt,
                 sleep,
+                graphEndpoint: config.graphEndpoint,
             }),
             bcAdmin: new BcAdminClient(bcHttp('bc-admin'), {
                 endpoint: config.bcEndpoint,

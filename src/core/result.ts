@@ -50,7 +50,8 @@ export interface UserResult {
 
 export interface EnvironmentResult {
     name: string;
-    status: 'succeeded' | 'failed' | 'skipped';
+    /** Agrees with the users' steps in the environment: `partial` when some of them failed. */
+    status: 'succeeded' | 'partial' | 'failed' | 'skipped';
     code?: string;
     detail?: string;
     /** Session users seen in the environment that matched no requested user: never touched. */

@@ -1,29 +1,58 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
-import { ConfigurationError } from '../core/errors';
+import { AuthenticationFailedError, ConfigurationError } from '../core/errors';
 
-/** GET /api/health: configuration valid and storage reachable. Names a bad setting, never a value. */
+type Checks = Record<string, string>;
+
+/**
+ * GET /api/health: configuration valid, storage reachable, and every served tenant's protected accounts resolved
+ * (a protected entry that does not resolve stops all work, so health names it). Names a bad setting or entry,
+ * never a value of a secret.
+ */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    let tenants: readonly string[];
     try {
-        appConfig();
+        tenants = appConfig().allowedTenantIds;
     } catch (error) {
         const setting = error instanceof ConfigurationError ? error.setting : 'unknown';
-        return {
-            status: 503,
-            jsonBody: { status: 'unhealthy', checks: { configuration: `invalid: ${setting}`, storage: 'not checked' } },
-        };
+        return unhealthy({ configuration: `invalid: ${setting}`, storage: 'not checked', guard: 'not checked' });
     }
+    const deps = await services();
     try {
-        await (await services()).audit.getRequest('health-probe');
+        await deps.audit.getRequest('health-probe');
     } catch (error) {
         context.warn(`health: storage unreachable (${error instanceof Error ? error.name : 'error'})`);
-        return {
-            status: 503,
-            jsonBody: { status: 'unhealthy', checks: { configuration: 'ok', storage: 'unreachable' } },
-        };
+        return unhealthy({ configuration: 'ok', storage: 'unreachable', guard: 'not checked' });
     }
-    return { status: 200, jsonBody: { status: 'healthy', checks: { configuration: 'ok', storage: 'ok' } } };
+    const checks: Checks = { configuration: 'ok', storage: 'ok' };
+    const warnings: string[] = [];
+    let healthy = true;
+    for (const tenantId of tenants) {
+        try {
+            const set = await deps.protectedSets.get(tenantId);
+            checks[`guard:${tenantId}`] = 'ok';
+            warnings.push(...set.warnings);
+        } catch (error) {
+            healthy = false;
+            checks[`guard:${tenantId}`] = guardProblem(error);
+            context.warn(`health: guard of tenant ${tenantId}: ${checks[`guard:${tenantId}`]}`);
+        }
+    }
+    const body = { status: healthy ? 'healthy' : 'unhealthy', checks, ...(warnings.length > 0 && { warnings }) };
+    return { status: healthy ? 200 : 503, jsonBody: body };
+}
+
+function guardProblem(error: unknown): string {
+    if (error instanceof ConfigurationError) return `invalid: ${error.message}`;
+    if (error instanceof AuthenticationFailedError) return `credentials refused (${error.code})`;
+    if (error instanceof Error && 'code' in error && typeof error.code === 'string')
+        return `unavailable (${error.code})`;
+    throw error;
+}
+
+function unhealthy(checks: Checks): HttpResponseInit {
+    return { status: 503, jsonBody: { status: 'unhealthy', checks } };
 }
 
 app.http('health', { route: 'health', methods: ['GET'], authLevel: 'function', handler: health });

@@ -1,5 +1,7 @@
 import { tenantServicesFactory } from '../../src/composition/tenantServices';
+import { guardConfiguration } from '../../src/composition/serviceDependencies';
 import { readConfig } from '../../src/config';
+import { buildProtectedSet } from '../../src/core/guard/buildProtectedSet';
 import { runSignOut } from '../../src/core/engine/signOutEngine';
 import { parseSignOutRequest } from '../../src/core/request/signOutRequest';
 import type { SignOutResult, UserResult } from '../../src/core/result';
@@ -16,6 +18,8 @@ import { MemoryHolds, MemoryJournal } from '../support/fakeTenant';
 const { alice, bob, breakglass, carol, dan, erin } = FIXTURE.users;
 let simulator: TenantSimulator | undefined;
 let lastHolds: MemoryHolds | undefined;
+/** Calls made before the engine ran (building the protected set), so a test can count the request's own. */
+let callsBeforeRun = 0;
 afterEach(async () => {
     await simulator?.close();
     simulator = undefined;
@@ -32,6 +36,8 @@ async function signOut(
     prepare?.(simulator);
     const config = readConfig({
         ...simulator.settings(),
+        PROTECTED_USERS: breakglass.userPrincipalName,
+        PROTECTED_GROUP_IDS: FIXTURE.groups.protectedAdmins.id,
         ...settings,
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
         GRAPH_BATCHES_IN_FLIGHT: '2',
@@ -48,20 +54,23 @@ async function signOut(
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const holds = new MemoryHolds();
     lastHolds = holds;
+    const services = tenantServicesFactory(config)(config.identity.tenantId, Date.now() + 120_000);
+    const protectedSet = await buildProtectedSet(
+        services.directory,
+        guardConfiguration(config),
+        config.identity.tenantId,
+        Date.now(),
+    );
+    callsBeforeRun = simulator.calls.length;
     return runSignOut(
         parsed.value,
         {
-            ...tenantServicesFactory(config)(config.identity.tenantId, Date.now() + 120_000),
+            ...services,
+            protectedSet,
             journal: new MemoryJournal(),
             holds,
         },
-        {
-            protectedUsers: [breakglass.userPrincipalName],
-            protectedGroupIds: [FIXTURE.groups.protectedAdmins.id],
-            serviceIdentityIds: [],
-            accessTokenWindowMinutes: 90,
-            bcConcurrency: 4,
-        },
+        { accessTokenWindowMinutes: 90, bcConcurrency: 4 },
     );
 }
 
@@ -126,8 +135,11 @@ describe('engine against the simulator', () => {
         const revokes = simulator!.calls.filter((c) => c.viaBatch && c.path.endsWith('revokeSignInSessions'));
         expect(revokes.filter((c) => c.status === 429)).toHaveLength(3);
         expect(revokes.filter((c) => c.status === 200)).toHaveLength(25);
-        // Two batches (20 + 5) each for lookup, group check, revoke and re-read; one or two more for the retried items.
-        expect(simulator!.calls.filter((c) => c.path === '/v1.0/$batch').length).toBeLessThanOrEqual(10);
+        // Two batches (20 + 5) each for lookup, revoke and re-read; one or two more for the retried items. The guard
+        // is local: no group check per user.
+        const requestCalls = simulator!.calls.slice(callsBeforeRun);
+        expect(requestCalls.filter((c) => c.path === '/v1.0/$batch').length).toBeLessThanOrEqual(8);
+        expect(requestCalls.filter((c) => c.path.endsWith('/checkMemberGroups'))).toEqual([]);
         expect(simulator!.calls.filter((c) => c.path.endsWith('/sessions') && c.method === 'GET')).toHaveLength(2);
     });
 

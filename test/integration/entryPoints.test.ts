@@ -150,7 +150,10 @@ describe('HTTP API', () => {
         expect(healthy).toEqual({
             status: 200,
             headers: {},
-            body: { status: 'healthy', checks: { configuration: 'ok', storage: 'ok' } },
+            body: {
+                status: 'healthy',
+                checks: { configuration: 'ok', storage: 'ok', [`guard:${FIXTURE.tenantId}`]: 'ok' },
+            },
         });
     });
 

@@ -136,3 +136,58 @@ describe('overlapping holds', () => {
         );
     });
 });
+
+describe('releasing only what is still ours (directory audit log)', () => {
+    const { dan, erin } = FIXTURE.users;
+    const admin = {
+        user: {
+            id: 'ad000000-0000-4000-8000-000000000001',
+            userPrincipalName: 'admin@contoso.com',
+            displayName: 'Admin',
+        },
+    };
+
+    it('leaves an account alone when someone else changed its sign-in since, even though it is blocked again', async () => {
+        clock = new Date();
+        const requestId = await run({
+            users: [dan.id],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        const state = harness.simulator.state;
+        const user = state.users.get(dan.id)!;
+        // An admin unblocks and blocks again by hand: the state is what this service set, only the log tells.
+        state.recordAccountEnabledChange(user, false, true, admin);
+        state.recordAccountEnabledChange(user, true, false, admin);
+        harness.simulator.clock.advance(5 * 60_000);
+
+        clock = new Date(Date.now() + 31 * 60_000);
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsLeftAsIs: 1 });
+        expect(user.accountEnabled).toBe(false);
+        const event = (await deps.audit.listEvents(requestId)).find((e) => e.type === 'hold-left-as-is');
+        expect(event?.detail).toMatch(/changed by admin@contoso\.com/);
+        expect(harness.simulator.callsTo('graph', 'GET', '/v1.0/auditLogs/directoryAudits').length).toBeGreaterThan(0);
+    });
+
+    it('releases on the current state alone, and says so, when the app may not read the audit log', async () => {
+        clock = new Date();
+        const state = harness.simulator.state;
+        state.graphPermissions.delete('AuditLog.Read.All');
+        try {
+            const requestId = await run({
+                users: [erin.id],
+                environments: ['SANDBOX'],
+                actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+                watchMinutes: 0,
+            });
+            clock = new Date(Date.now() + 31 * 60_000);
+            expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsReleased: 1 });
+            expect(state.users.get(erin.id)?.accountEnabled).toBe(true);
+            const event = (await deps.audit.listEvents(requestId)).find((e) => e.type === 'hold-released');
+            expect(event?.detail).toMatch(/audit log was not checked \(AuditLog\.Read\.All is not granted\)/);
+        } finally {
+            state.graphPermissions.add('AuditLog.Read.All');
+        }
+    });
+});

@@ -701,7 +701,7 @@ describe('fault injection', () => {
 describe('bulk fixture', () => {
     it('builds 1,000 users quickly and serves their sessions', async () => {
         const fixture = bulkFixture(1000);
-        expect(fixture.users).toHaveLength(1000);
+        expect(fixture.users).toHaveLength(1001); // and the break-glass account
         expect(fixture.environments.map((env) => env.sessions.length)).toEqual([2000, 2000, 2000]);
         const sim = await simulator({ fixture });
         expect(await sessionsOf(sim, 'UAT')).toHaveLength(2000);

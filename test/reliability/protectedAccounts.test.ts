@@ -1,6 +1,12 @@
 import { main } from '../../src/cli/main';
 import { SWEEP_LEASE_IN_MS } from '../../src/composition/leases';
-import { sharedServiceDependencies } from '../../src/composition/serviceDependencies';
+import { createServiceDependencies, sharedServiceDependencies } from '../../src/composition/serviceDependencies';
+import { readConfig } from '../../src/config';
+import { GuardUnavailableError, ProtectedEntryError } from '../../src/core/guard/guardErrors';
+import { acceptRequest } from '../../src/core/service/acceptRequest';
+import { previewRequest } from '../../src/core/service/previewRequest';
+import { processRequest } from '../../src/core/service/processRequest';
+import { receiveQueueMessage } from '../../src/core/service/receiveQueueMessage';
 import type { ServiceDependencies } from '../../src/core/service/serviceDependencies';
 import { runSweep } from '../../src/core/service/sweep';
 import type { SignOutResult } from '../../src/core/result';
@@ -17,11 +23,13 @@ import { SuiteFigures } from './support/figures';
 import { duplicateChanges, sessionsLeft } from './support/simulatorEvidence';
 
 /**
- * Protected accounts (break-glass on PROTECTED_USERS, carol through a protected group) are never changed on any
- * path: HTTP, preview, the ITSM queue, the CLI and the sweep, even when the request asks for everything.
+ * Protected accounts (break-glass on PROTECTED_USERS, carol through a protected group, ivan as a privileged
+ * directory role holder through a role-assignable group) are never changed on any path: HTTP, preview, the ITSM
+ * queue, the CLI and the sweep, even when the request asks for everything, and not while the guard cannot be
+ * evaluated (Graph failing) or is misconfigured (a mistyped entry).
  */
-const { breakglass, carol, dan, hank } = FIXTURE.users;
-const PROTECTED = [breakglass, carol];
+const { breakglass, carol, dan, hank, ivan, erin } = FIXTURE.users;
+const PROTECTED = [breakglass, carol, ivan];
 const EVERYTHING = { blockSignIn: { mode: 'permanent' }, disableBcUser: { mode: 'permanent' } };
 let harness: AppHarness;
 const figures = new SuiteFigures('protected accounts');
@@ -31,6 +39,7 @@ const protectedSessionIds = new Set<number>();
 
 beforeAll(async () => {
     harness = await startAppHarness({ simulator: { reconnectDelayMs: 3_600_000 } });
+    harness.simulator.addSession('PRODUCTION', ivan.bcUserName);
     rememberProtectedSessions();
 });
 
@@ -86,7 +95,19 @@ function expectProtectedUntouched(): void {
     }
     expect(sessionsLeft(harness.simulator, 'PRODUCTION', breakglass.bcUserName)).toBeGreaterThanOrEqual(1);
     expect(sessionsLeft(harness.simulator, 'PRODUCTION', carol.bcUserName)).toBeGreaterThanOrEqual(1);
+    expect(sessionsLeft(harness.simulator, 'PRODUCTION', ivan.bcUserName)).toBeGreaterThanOrEqual(1);
 }
+
+/** A new worker instance, with nothing cached; `env` overrides the app settings it starts with. */
+const freshWorker = (env: Record<string, string> = {}) =>
+    createServiceDependencies(readConfig({ ...process.env, ...env }));
+
+const request = (requestId: string, users: string[]) => ({
+    requestId,
+    users,
+    reason: 'reliability: guard',
+    actions: EVERYTHING,
+});
 
 const outcomes = (result: SignOutResult | undefined) =>
     Object.fromEntries((result?.users ?? []).map((user) => [user.user, user.outcome]));
@@ -100,7 +121,10 @@ const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpda
 describe('protected accounts', () => {
     it('are refused over HTTP, by UPN, object id or any spelling, while the others are signed out', async () => {
         for (const [requestId, users] of [
-            ['PROTECTED-HTTP-1', [breakglass.userPrincipalName, carol.userPrincipalName, dan.userPrincipalName]],
+            [
+                'PROTECTED-HTTP-1',
+                [breakglass.userPrincipalName, carol.userPrincipalName, ivan.userPrincipalName, dan.userPrincipalName],
+            ],
             ['PROTECTED-HTTP-2', [breakglass.id, carol.userPrincipalName.toUpperCase()]],
         ] as const) {
             const response = plain(
@@ -119,8 +143,10 @@ describe('protected accounts', () => {
         expect(outcomes(first?.result)).toEqual({
             [breakglass.userPrincipalName]: 'protected',
             [carol.userPrincipalName]: 'protected',
+            [ivan.userPrincipalName]: 'protected',
             [dan.userPrincipalName]: 'processed',
         });
+        expect(first?.result?.users[2]?.detail).toMatch(/User Administrator through group Identity Admins/);
         expect(sessionsLeft(harness.simulator, 'PRODUCTION', dan.bcUserName)).toBe(0);
         const second = await finalRecord('PROTECTED-HTTP-2');
         expect(Object.values(outcomes(second?.result))).toEqual(['protected', 'protected']);
@@ -199,14 +225,13 @@ describe('protected accounts', () => {
         const watchedBefore = (await deps.audit.listWatches()).filter((w) => w.objectId === hank.id);
         expect(watchedBefore.length).toBeGreaterThan(0);
         // The setting changed and the app restarted: the same store, the new protected list.
-        const engine = deps.settings.engine;
-        const restarted: ServiceDependencies = {
-            ...deps,
-            settings: {
-                ...deps.settings,
-                engine: { ...engine, protectedUsers: [...engine.protectedUsers, hank.userPrincipalName] },
-            },
-        };
+        const restarted: ServiceDependencies = await createServiceDependencies(
+            readConfig({
+                ...process.env,
+                PROTECTED_USERS: `${breakglass.userPrincipalName},${hank.userPrincipalName}`,
+            }),
+            { audit: deps.audit, queue: deps.queue },
+        );
         harness.simulator.addSession('PRODUCTION', hank.bcUserName);
         const hankDeletesBefore = harness.simulator.callsTo('bc-admin', 'DELETE').length;
         const report = await runSweep('reliability:protected-sweep', restarted, SWEEP_LEASE_IN_MS);
@@ -216,6 +241,52 @@ describe('protected accounts', () => {
         expect((await deps.audit.listWatches()).filter((w) => w.objectId === hank.id)).toEqual([]);
         const events = await deps.audit.listEvents(watchedBefore[0]!.requestId);
         expect(events.filter((e) => e.type === 'watch-dropped' && e.user === hank.id)).toHaveLength(1);
+        expectProtectedUntouched();
+    });
+
+    it('are never touched while Graph fails during the guard: requests wait, then run guarded', async () => {
+        const worker = await freshWorker();
+        const storm = harness.simulator.faults.add({
+            service: 'graph',
+            path: /^\/v1\.0\/(roleManagement|groups)/,
+            kind: 'throttle',
+            retryAfterSeconds: 0,
+        });
+        const body = request('PROTECTED-GUARD-1', [ivan.userPrincipalName, erin.userPrincipalName]);
+        await expect(acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker)).rejects.toThrow(
+            GuardUnavailableError,
+        );
+        await expect(
+            receiveQueueMessage({ ...body, requestId: 'PROTECTED-GUARD-2' }, { dequeueCount: 1, owner: 'q' }, worker),
+        ).rejects.toThrow(GuardUnavailableError);
+        expect(await worker.audit.getRequest('PROTECTED-GUARD-1')).toBeUndefined();
+        expect(harness.simulator.state.users.get(erin.id)?.revokedAt).toBeUndefined();
+        figures.faultsInjected++;
+
+        harness.simulator.faults.remove(storm);
+        await acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker);
+        requestIds.push('PROTECTED-GUARD-1');
+        await processRequest('PROTECTED-GUARD-1', { dequeueCount: 5, owner: 'w' }, worker);
+        expect(outcomes((await finalRecord('PROTECTED-GUARD-1'))?.result)).toEqual({
+            [ivan.userPrincipalName]: 'protected',
+            [erin.userPrincipalName]: 'processed',
+        });
+        expectProtectedUntouched();
+    });
+
+    it('stop every path while a protected entry is mistyped, and the sweep keeps its watches without acting', async () => {
+        const worker = await freshWorker({ PROTECTED_USERS: 'breakglass@contoso.com' });
+        const body = request('PROTECTED-TYPO-1', [breakglass.id, dan.id]);
+        await expect(acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker)).rejects.toThrow(
+            /PROTECTED_USERS.*breakglass@contoso\.com/,
+        );
+        await expect(previewRequest(body, worker)).rejects.toThrow(ProtectedEntryError);
+        const watches = (await worker.audit.listWatches()).length;
+        const report = await runSweep('reliability:typo-sweep', worker, SWEEP_LEASE_IN_MS);
+        expect(report.watchesSkipped).toBe(watches);
+        expect((await worker.audit.listWatches()).length).toBe(watches);
+        const io = memoryIo({ env: { ...harness.settings, PROTECTED_USERS: 'breakglass@contoso.com' } });
+        expect(await main(['signout', '-u', dan.id, '-r', 'typo'], io)).toBe(4);
         expectProtectedUntouched();
     });
 });

@@ -101,16 +101,17 @@ describe('secrets', () => {
         harness.simulator.state.clientSecret = 'rotated~in~entra~0000';
         // A fresh app instance: its credential has no cached token and must ask with the old secret.
         await jest.isolateModulesAsync(async () => {
-            const fresh = {
-                accept: (await import('../../src/functions/acceptSignOut')).acceptSignOut,
-                status: (await import('../../src/functions/getSignOutStatus')).getSignOutStatus,
-                queue: (await import('../../src/functions/runQueuedSignOut')).runQueuedSignOut,
-            };
-            await post(fresh.accept, 'signouts', { requestId: 'SECRETS-2', users: [erin.id], reason: 'rotated' });
-            await pump(fresh.queue);
-            const final = await status('SECRETS-2', fresh.status);
-            expect(final.body).toMatchObject({ status: 'failed' });
-            expect(JSON.stringify(final.body)).toMatch(/AADSTS7000215/);
+            const { handleErrors } = await import('../../src/functions/http/handleErrors');
+            const accept = (await import('../../src/functions/acceptSignOut')).acceptSignOut;
+            // Without a token the protected accounts cannot be known: nothing is accepted, and the answer names the
+            // service's code, never the secret.
+            const answer = await post(handleErrors(accept), 'signouts', {
+                requestId: 'SECRETS-2',
+                users: [erin.id],
+                reason: 'rotated',
+            });
+            expect(answer.status).toBe(502);
+            expect(JSON.stringify(answer.body)).toMatch(/AADSTS7000215/);
         });
         harness.simulator.state.clientSecret = FIXTURE.clientSecret;
     });
@@ -150,7 +151,7 @@ describe('secrets', () => {
                 .map(([where]) => `${what} in ${where}`),
         );
         expect(leaks).toEqual([]);
-        expect(audit.length).toBeGreaterThanOrEqual(4);
+        expect(audit.length).toBeGreaterThanOrEqual(3);
         figures.note('secrets searched for', secrets.length);
         figures.note(
             'log lines / answers / audit lines searched',

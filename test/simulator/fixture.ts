@@ -10,7 +10,15 @@ export interface TenantFixture {
     clientSecret: string;
     users: FixtureUser[];
     groups: FixtureGroup[];
+    /** Active directory role assignments (platform-facts §10); none when absent. */
+    roleAssignments?: FixtureRoleAssignment[];
     environments: FixtureEnvironment[];
+}
+
+/** An active assignment of a built-in directory role (by template id) to a user or a role-assignable group. */
+export interface FixtureRoleAssignment {
+    roleTemplateId: string;
+    principalId: string;
 }
 
 export type UserType = 'Member' | 'Guest';
@@ -36,6 +44,8 @@ export interface FixtureUser {
 export interface FixtureGroup {
     id: string;
     displayName: string;
+    /** A role-assignable group: directory roles may be assigned to it (platform-facts §10). */
+    isAssignableToRole?: boolean;
 }
 
 export type EnvironmentType = 'Production' | 'Sandbox';
@@ -129,6 +139,19 @@ export const FIXTURE = {
         /** Nested in `protectedAdmins`, so its members are transitive members of that group. */
         superUsers: { id: 'e4b1c7d2-0a3f-4e59-8b6c-1d2e3f405163', displayName: 'BC Super Users' },
         allStaff: { id: 'e4b1c7d2-0a3f-4e59-8b6c-1d2e3f405164', displayName: 'All Staff' },
+        /** Role-assignable; holds User Administrator, so its members hold it too. */
+        identityAdmins: {
+            id: 'e4b1c7d2-0a3f-4e59-8b6c-1d2e3f405165',
+            displayName: 'Identity Admins',
+            isAssignableToRole: true,
+        },
+    },
+    /** Built-in directory role template ids (platform-facts §10). */
+    roles: {
+        globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+        userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+        /** Not on Microsoft's privileged list. */
+        businessCentralAdministrator: '963797fb-eb3b-4cde-8ce3-5878b3f32a3f',
     },
     users: {
         /** Member with two sessions in each of PRODUCTION, SANDBOX and UAT. */
@@ -179,6 +202,20 @@ export const FIXTURE = {
             userPrincipalName: 'erin@contoso.com',
             mail: 'erin@contoso.com',
             bcUserName: undefined,
+        },
+        /** Holds User Administrator through the role-assignable group "Identity Admins"; on no protected list. */
+        ivan: {
+            id: '3f9a2c41-6d7e-4b8a-9c10-1a2b3c4d5e08',
+            userPrincipalName: 'ivan@contoso.com',
+            mail: 'ivan@contoso.com',
+            bcUserName: 'IVAN',
+        },
+        /** Holds Dynamics 365 Business Central Administrator, which is not a privileged role. */
+        gwen: {
+            id: '3f9a2c41-6d7e-4b8a-9c10-1a2b3c4d5e09',
+            userPrincipalName: 'gwen@contoso.com',
+            mail: 'gwen@contoso.com',
+            bcUserName: 'GWEN',
         },
     },
     /** A BC-only service user with no Entra counterpart (its session matches nobody). */
@@ -240,9 +277,10 @@ function cronus(environment: string): FixtureCompany[] {
 
 /** A realistic small tenant; see `FIXTURE` for its ids. */
 export function defaultFixture(): TenantFixture {
-    const { alice, bob, breakglass, carol, dan, hank } = FIXTURE.users;
+    const { alice, bob, breakglass, carol, dan, hank, ivan, gwen } = FIXTURE.users;
     const { production, sandbox, uat, oldSandbox } = envNames;
-    const { protectedAdmins, superUsers, allStaff } = FIXTURE.groups;
+    const { protectedAdmins, superUsers, allStaff, identityAdmins } = FIXTURE.groups;
+    const { globalAdministrator, userAdministrator, businessCentralAdministrator } = FIXTURE.roles;
     const prodUsers = [
         bcUser(production, alice.bcUserName, 'Alice Adams', alice.userPrincipalName),
         bcUser(production, bob.bcUserName, 'Bob Baker (Fabrikam)', bob.mail),
@@ -250,6 +288,8 @@ export function defaultFixture(): TenantFixture {
         bcUser(production, carol.bcUserName, 'Carol Chen', carol.userPrincipalName),
         bcUser(production, dan.bcUserName, "Dan O'Neil", dan.userPrincipalName),
         bcUser(production, hank.bcUserName, 'Hank Heavy', hank.userPrincipalName),
+        bcUser(production, ivan.bcUserName, 'Ivan Iverson', ivan.userPrincipalName),
+        bcUser(production, gwen.bcUserName, 'Gwen Green', gwen.userPrincipalName),
         bcUser(production, FIXTURE.serviceBcUserName, 'Integration service', ''),
     ];
     return {
@@ -274,6 +314,13 @@ export function defaultFixture(): TenantFixture {
                 groupIds: [allStaff.id],
             }),
             entraUser('erin', 'Erin Evans', { userType: 'Member', groupIds: [allStaff.id] }),
+            entraUser('ivan', 'Ivan Iverson', { userType: 'Member', groupIds: [identityAdmins.id, allStaff.id] }),
+            entraUser('gwen', 'Gwen Green', { userType: 'Member', groupIds: [allStaff.id] }),
+        ],
+        roleAssignments: [
+            { roleTemplateId: globalAdministrator, principalId: breakglass.id },
+            { roleTemplateId: userAdministrator, principalId: identityAdmins.id },
+            { roleTemplateId: businessCentralAdministrator, principalId: gwen.id },
         ],
         environments: [
             {
@@ -406,6 +453,17 @@ export function bulkFixture(userCount: number, environments = 3, sessionsPerUser
             accountEnabled: true,
         });
     }
+    // The break-glass account of every tenant, so the default protected list resolves here too.
+    const { breakglass } = FIXTURE.users;
+    users.push({
+        id: breakglass.id,
+        userPrincipalName: breakglass.userPrincipalName,
+        mail: breakglass.mail,
+        displayName: 'Break Glass',
+        userType: 'Member',
+        accountEnabled: true,
+        isAdminRole: true,
+    });
     return {
         tenantId: FIXTURE.tenantId,
         tenantDomain: FIXTURE.tenantDomain,
@@ -413,6 +471,7 @@ export function bulkFixture(userCount: number, environments = 3, sessionsPerUser
         clientSecret: FIXTURE.clientSecret,
         users,
         groups: [{ ...FIXTURE.groups.protectedAdmins }],
+        roleAssignments: [{ roleTemplateId: FIXTURE.roles.globalAdministrator, principalId: breakglass.id }],
         environments: envs,
     };
 }

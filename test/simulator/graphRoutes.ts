@@ -11,6 +11,7 @@ import {
 } from './http';
 import type { SimulatorBehaviour } from './options';
 import { newRequestId } from './random';
+import { handleGroups, listDirectoryAudits, listRoleAssignments, listUsers } from './graphDirectoryRoutes';
 import type { EntraUserRecord, TenantState } from './state';
 import type { WriteQuota } from './writeQuota';
 
@@ -93,9 +94,13 @@ export function handleGraph(req: SimRequest, deps: GraphDeps): SimResponse {
     const [version = '', collection, reference, action, ...extra] = req.segments;
     if (version !== 'v1.0') return graphError(400, 'BadRequest', `Invalid version: ${version}`);
     if (collection === undefined || collection === '') return graphError(400, 'BadRequest', 'Invalid request.');
+    const path = req.segments.slice(1).join('/');
+    if (collection === 'groups' && reference) return handleGroups(req, reference, req.segments.slice(3), deps);
+    if (path === 'roleManagement/directory/roleAssignments') return listRoleAssignments(req, deps);
+    if (path === 'auditLogs/directoryAudits') return listDirectoryAudits(req, deps);
     if (collection !== 'users') return segmentNotFound(collection);
     if (reference === undefined || reference === '') {
-        return graphError(501, 'NotImplemented', 'Listing users is not simulated.');
+        return req.method === 'GET' ? listUsers(req, deps) : methodNotAllowed();
     }
     if (extra.length > 0) return segmentNotFound(extra[0] as string);
 
@@ -197,11 +202,14 @@ function patchUser(req: SimRequest, reference: string, deps: GraphDeps): SimResp
             "Invalid value specified for property 'accountEnabled' of resource 'User'.",
         );
     }
-    if (user.isAdminRole) {
+    // A directory role holder's accountEnabled needs a higher role for the app itself (platform-facts §10).
+    if (user.isAdminRole || deps.state.holdsDirectoryRole(user)) {
         return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     }
     if (!enabled && user.accountEnabled) user.blockedAt = deps.clock.now();
     if (enabled) user.blockedAt = undefined;
+    if (user.accountEnabled !== enabled)
+        deps.state.recordAccountEnabledChange(user, user.accountEnabled, enabled, { app: deps.state.appIdentity() });
     user.accountEnabled = enabled;
     return ok(204);
 }

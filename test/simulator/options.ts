@@ -32,6 +32,8 @@ export interface SimulatorOptions {
     staleEtagStatus?: 409 | 412;
     /** Seed of the PRNG that orders `$batch` answers. Default 1. */
     seed?: number;
+    /** How long after a change its directory audit entry becomes visible (default 3 minutes, platform-facts §11). */
+    auditLogDelayMs?: number;
 }
 
 /** The options that shape answers; live, so tests may change them on a running simulator. */
@@ -46,6 +48,7 @@ export interface SimulatorBehaviour {
     sessionPageSize?: number;
     companiesShape: 'collection' | 'bare';
     staleEtagStatus: 409 | 412;
+    auditLogDelayMs: number;
 }
 
 export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour {
@@ -60,5 +63,6 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         sessionPageSize: options.sessionPageSize,
         companiesShape: options.companiesShape ?? 'collection',
         staleEtagStatus: options.staleEtagStatus ?? 409,
+        auditLogDelayMs: options.auditLogDelayMs ?? 3 * 60_000,
     };
 }

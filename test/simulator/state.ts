@@ -1,5 +1,6 @@
 import type { SimulatorClock } from './clock';
 import type { BcUserState, FixtureEnvironment, TenantFixture, UserType } from './fixture';
+import { labelGuid, newRequestId } from './random';
 
 /** An Entra user as the simulator keeps it: Graph properties plus what the reality model needs. */
 export interface EntraUserRecord {
@@ -24,7 +25,47 @@ export interface EntraUserRecord {
 export interface GroupRecord {
     id: string;
     displayName: string;
+    isAssignableToRole?: boolean;
 }
+
+/** An active directory role assignment, tenant-wide (`directoryScopeId` `/`). */
+export interface RoleAssignmentRecord {
+    id: string;
+    roleDefinitionId: string;
+    principalId: string;
+    directoryScopeId: string;
+}
+
+/** Who made a directory change: this app, or an admin. */
+export type AuditInitiator =
+    | { app: { appId: string; displayName: string; servicePrincipalId: string } }
+    | { user: { id: string; userPrincipalName: string; displayName: string } };
+
+/** A directory audit entry about one user's `AccountEnabled` (platform-facts §11). */
+export interface DirectoryAuditRecord {
+    id: string;
+    /** Simulator time of the change. */
+    at: number;
+    activityDisplayName: string;
+    initiatedBy: AuditInitiator;
+    targetId: string;
+    targetUserPrincipalName: string;
+    oldValue: boolean;
+    newValue: boolean;
+}
+
+/**
+ * Application permissions (app roles on Microsoft Graph) the app was granted: routes that need one answer 403
+ * `Authorization_RequestDenied` without it. Every permission the service can use is granted by default.
+ */
+export const DEFAULT_GRAPH_PERMISSIONS = [
+    'User.Read.All',
+    'User.RevokeSessions.All',
+    'User.EnableDisableAccount.All',
+    'GroupMember.Read.All',
+    'RoleManagement.Read.Directory',
+    'AuditLog.Read.All',
+] as const;
 
 export interface BcUserRecord {
     userSecurityId: string;
@@ -116,10 +157,16 @@ export class TenantState {
     readonly tenantId: string;
     readonly tenantDomain: string;
     readonly clientId: string;
+    /** Object id of the app's service principal in this tenant (what SERVICE_OBJECT_ID names). */
+    readonly servicePrincipalId: string;
     clientSecret: string;
     /** Keyed by lower-case object id. */
     readonly users = new Map<string, EntraUserRecord>();
     readonly groups = new Map<string, GroupRecord>();
+    readonly roleAssignments: RoleAssignmentRecord[] = [];
+    /** Directory audit log, oldest first; an entry is listed only `auditLogDelayMs` after its change. */
+    readonly directoryAudits: DirectoryAuditRecord[] = [];
+    readonly graphPermissions = new Set<string>(DEFAULT_GRAPH_PERMISSIONS);
     readonly environments: BcEnvironmentRecord[];
     readonly pendingReconnects: PendingReconnect[] = [];
     private nextSessionId = 1000;
@@ -132,8 +179,11 @@ export class TenantState {
         this.tenantId = fixture.tenantId.toLowerCase();
         this.tenantDomain = fixture.tenantDomain;
         this.clientId = fixture.clientId.toLowerCase();
+        this.servicePrincipalId = labelGuid(`service-principal:${this.clientId}`);
         this.clientSecret = fixture.clientSecret;
         for (const group of fixture.groups) this.groups.set(group.id.toLowerCase(), { ...group });
+        for (const assignment of fixture.roleAssignments ?? [])
+            this.assignRole(assignment.roleTemplateId, assignment.principalId);
         for (const user of fixture.users) {
             this.addUser({
                 id: user.id,
@@ -191,6 +241,57 @@ export class TenantState {
         if (byId) return byId;
         for (const user of this.users.values()) if (user.userPrincipalName.toLowerCase() === key) return user;
         return undefined;
+    }
+
+    /** This app as the directory audit log names it when it changes something. */
+    appIdentity(): { appId: string; displayName: string; servicePrincipalId: string } {
+        return { appId: this.clientId, displayName: 'bc-force-signout', servicePrincipalId: this.servicePrincipalId };
+    }
+
+    /** Assigns a directory role (active, tenant-wide) to a user or a role-assignable group. */
+    assignRole(roleTemplateId: string, principalId: string): RoleAssignmentRecord {
+        const assignment = {
+            id: newRequestId(),
+            roleDefinitionId: roleTemplateId.toLowerCase(),
+            principalId: principalId.toLowerCase(),
+            directoryScopeId: '/',
+        };
+        this.roleAssignments.push(assignment);
+        return assignment;
+    }
+
+    /** Users that are transitive members of a group (from each user's `groupIds`). */
+    groupMembers(groupId: string): EntraUserRecord[] {
+        const id = groupId.toLowerCase();
+        return [...this.users.values()].filter((user) => user.groupIds.includes(id));
+    }
+
+    /** Whether the user holds any directory role, directly or through a role-assignable group. */
+    holdsDirectoryRole(user: EntraUserRecord): boolean {
+        return this.roleAssignments.some(
+            (assignment) => assignment.principalId === user.id || user.groupIds.includes(assignment.principalId),
+        );
+    }
+
+    /** Writes what Entra's audit log records for a change of `accountEnabled`. */
+    recordAccountEnabledChange(
+        user: EntraUserRecord,
+        oldValue: boolean,
+        newValue: boolean,
+        initiatedBy: AuditInitiator,
+    ): DirectoryAuditRecord {
+        const entry: DirectoryAuditRecord = {
+            id: newRequestId(),
+            at: this.clock.now(),
+            activityDisplayName: newValue ? 'Enable account' : 'Disable account',
+            initiatedBy,
+            targetId: user.id,
+            targetUserPrincipalName: user.userPrincipalName,
+            oldValue,
+            newValue,
+        };
+        this.directoryAudits.push(entry);
+        return entry;
     }
 
     /** Environment names are matched case-insensitively; `family` narrows to one application family. */

@@ -1,4 +1,7 @@
 import { ServiceError } from '../../src/core/errors';
+import { buildProtectedSet } from '../../src/core/guard/buildProtectedSet';
+import type { ProtectedRoles } from '../../src/core/guard/protectedEntries';
+import type { ProtectedSet } from '../../src/core/guard/protectedSet';
 import type { HoldStore } from '../../src/core/engine/signOutEngine';
 import type { StepJournal } from '../../src/core/engine/stepJournal';
 import type { AuditEventInput, HoldRecord, WatchRecord } from '../../src/core/ports/auditStore';
@@ -10,13 +13,27 @@ import type {
     BcUser,
     EnvironmentRef,
 } from '../../src/core/ports/businessCentral';
-import type { Directory, DirectoryUser, ItemResult } from '../../src/core/ports/directory';
+import type {
+    AccountEnabledChange,
+    Directory,
+    DirectoryUser,
+    ItemResult,
+    RoleAssignment,
+} from '../../src/core/ports/directory';
 import type { SystemOutcome } from '../../src/core/result';
 
 /** An in-memory tenant behind our own ports, for unit tests of the engine (integration tests use the simulator). */
 export class FakeTenant implements Directory, BcAdmin, BcAutomation {
     users: DirectoryUser[] = [];
+    /** Transitive group memberships: user object id → group ids. */
     groups = new Map<string, string[]>();
+    /** Groups that exist, by id → display name. */
+    groupNames = new Map<string, string>();
+    roleAssignments: RoleAssignment[] = [];
+    /** What the directory audit log says; `undefined` = the app may not read it (403). */
+    auditChanges: AccountEnabledChange[] | undefined = [];
+    /** A failure every Graph read answers while set (e.g. a passing 503), by method name. */
+    failing = new Map<string, ServiceError>();
     environments: BcEnvironment[] = [];
     sessions = new Map<string, BcSession[]>();
     bcUsers = new Map<string, BcUser[]>();
@@ -55,7 +72,67 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
 
     async checkMemberGroups(userIds: readonly string[], groupIds: readonly string[]) {
         this.calls.push(`checkMemberGroups ${userIds.length}`);
+        const failure = this.failing.get('checkMemberGroups');
+        if (failure) return new Map(userIds.map((id) => [id, { ok: false as const, error: failure }]));
         return this.answer(userIds, (user) => (this.groups.get(user.id) ?? []).filter((g) => groupIds.includes(g)));
+    }
+
+    async findUsersByLocalPart(localParts: readonly string[]) {
+        this.calls.push(`findUsersByLocalPart ${localParts.join(',')}`);
+        const failure = this.failing.get('findUsersByLocalPart');
+        return new Map(
+            localParts.map((localPart) => {
+                const prefix = `${localPart.toLowerCase()}@`;
+                const value = this.users
+                    .filter((u) => [u.userPrincipalName, u.mail].some((v) => v?.toLowerCase().startsWith(prefix)))
+                    .map(({ id, userPrincipalName, mail }) => ({ id, userPrincipalName, mail }));
+                return [localPart, failure ? { ok: false as const, error: failure } : { ok: true as const, value }];
+            }),
+        );
+    }
+
+    async getGroups(groupIds: readonly string[]) {
+        this.calls.push(`getGroups ${groupIds.length}`);
+        return new Map(
+            groupIds.map((id): [string, ItemResult<{ id: string; displayName: string }>] => {
+                const displayName = this.groupNames.get(id);
+                return [
+                    id,
+                    displayName
+                        ? { ok: true, value: { id, displayName } }
+                        : { ok: false, error: new ServiceError('graph', 404, 'Request_ResourceNotFound', 'no group') },
+                ];
+            }),
+        );
+    }
+
+    async listGroupUsers(groupIds: readonly string[], maxUsers: number) {
+        this.calls.push(`listGroupUsers ${groupIds.length}`);
+        const failure = this.failing.get('listGroupUsers');
+        return new Map(
+            groupIds.map((groupId) => {
+                const members = this.users
+                    .filter((u) => (this.groups.get(u.id) ?? []).includes(groupId))
+                    .map(({ id, userPrincipalName, mail }) => ({ id, userPrincipalName, mail }));
+                const value = { users: members.slice(0, maxUsers), complete: members.length <= maxUsers };
+                return [groupId, failure ? { ok: false as const, error: failure } : { ok: true as const, value }];
+            }),
+        );
+    }
+
+    async listRoleAssignments(roleTemplateIds: readonly string[] | 'all') {
+        this.calls.push('listRoleAssignments');
+        const failure = this.failing.get('listRoleAssignments');
+        if (failure) throw failure;
+        return this.roleAssignments.filter(
+            (a) => roleTemplateIds === 'all' || roleTemplateIds.includes(a.roleTemplateId),
+        );
+    }
+
+    async listAccountEnabledChanges(objectId: string, since: Date) {
+        this.calls.push(`listAccountEnabledChanges ${objectId}`);
+        if (!this.auditChanges) throw new ServiceError('graph', 403, 'Authorization_RequestDenied', 'denied');
+        return this.auditChanges.filter((change) => Date.parse(change.at) >= since.getTime());
     }
 
     async revokeSignInSessions(userIds: readonly string[]) {
@@ -116,6 +193,8 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         this.calls.push(`listUsers ${environment}`);
         if (this.automationRefused.has(environment))
             throw new ServiceError('bc-automation', 401, 'Authentication_InvalidCredentials', 'refused');
+        const failure = this.failing.get(`listUsers ${environment}`);
+        if (failure) throw failure;
         return (this.bcUsers.get(environment) ?? []).map((u) => ({ ...u }));
     }
 
@@ -173,4 +252,24 @@ export class MemoryHolds implements HoldStore {
     async listHoldsFor(objectId: string) {
         return this.holds.filter((hold) => hold.objectId === objectId);
     }
+}
+
+/** The protected set a unit test runs with: built by the real code from a fake directory. */
+export async function protectedSetFor(
+    directory: Directory,
+    entries: { users?: string[]; groups?: string[]; roles?: ProtectedRoles; serviceIds?: string[] } = {},
+    tenantId = '11111111-1111-1111-1111-111111111111',
+): Promise<ProtectedSet> {
+    return buildProtectedSet(
+        directory,
+        {
+            homeTenantId: tenantId,
+            protectedUsers: (entries.users ?? []).map((value) => ({ value })),
+            protectedGroupIds: (entries.groups ?? []).map((value) => ({ value })),
+            protectedRoles: entries.roles ?? { kind: 'listed', privileged: true, templateIds: [] },
+            serviceIdentityIds: entries.serviceIds ?? [],
+        },
+        tenantId,
+        Date.now(),
+    );
 }

@@ -1,8 +1,8 @@
 import type { TableEntity } from '@azure/data-tables';
 import { ValidationError } from '../../core/errors';
-import type { WatchRecord } from '../../core/ports/auditStore';
+import type { WatchIdentity, WatchRecord } from '../../core/ports/auditStore';
 import { decodeJsonColumn, encodeJsonColumn, type EntityProperties } from './entityCodec';
-import { requiredString } from './entityFields';
+import { optionalString, requiredString } from './entityFields';
 import { checkedKey, encodeKey, requestKeyOf } from './keys';
 import { corruptEntity } from './storageErrors';
 
@@ -15,10 +15,10 @@ export function watchKeys(requestId: string, objectId: string): { partitionKey: 
 const WATCH_JSON_BUDGET = 512 * 1024;
 
 export function watchEntity(watch: WatchRecord): TableEntity<EntityProperties> {
-    const names = encodeJsonColumn('sessionUserNames', watch.sessionUserNames, WATCH_JSON_BUDGET);
+    const identities = encodeJsonColumn('identities', watch.identities, WATCH_JSON_BUDGET);
     const environments = encodeJsonColumn('environments', watch.environments, WATCH_JSON_BUDGET);
-    if (!('properties' in names) || !('properties' in environments)) {
-        throw new ValidationError([{ field: 'sessionUserNames', reason: 'is too large to store in one watch' }]);
+    if (!('properties' in identities) || !('properties' in environments)) {
+        throw new ValidationError([{ field: 'identities', reason: 'is too large to store in one watch' }]);
     }
     return {
         ...watchKeys(watch.requestId, watch.objectId),
@@ -26,18 +26,19 @@ export function watchEntity(watch: WatchRecord): TableEntity<EntityProperties> {
         tenantId: watch.tenantId,
         objectId: watch.objectId,
         userPrincipalName: watch.userPrincipalName,
-        heuristic: watch.heuristic,
+        ...(watch.mail !== null && { mail: watch.mail }),
+        ...(watch.skippedSince !== undefined && { skippedSince: watch.skippedSince }),
         applicationFamily: watch.applicationFamily,
         until: watch.until,
-        ...names.properties,
+        ...identities.properties,
         ...environments.properties,
     };
 }
 
 export function decodeWatch(entity: Record<string, unknown>): WatchRecord {
-    const sessionUserNames = decodeJsonColumn<Record<string, string[]>>('sessionUserNames', entity);
+    const identities = decodeJsonColumn<Record<string, WatchIdentity>>('identities', entity);
     const environments = decodeJsonColumn<string[]>('environments', entity);
-    if (sessionUserNames === undefined || environments === undefined || typeof entity.heuristic !== 'boolean') {
+    if (identities === undefined || environments === undefined) {
         throw corruptEntity(`watch (${String(entity.partitionKey)}, ${String(entity.rowKey)}) is incomplete`);
     }
     return {
@@ -45,10 +46,13 @@ export function decodeWatch(entity: Record<string, unknown>): WatchRecord {
         tenantId: requiredString(entity, 'tenantId'),
         objectId: requiredString(entity, 'objectId'),
         userPrincipalName: requiredString(entity, 'userPrincipalName'),
-        sessionUserNames,
-        heuristic: entity.heuristic,
+        mail: optionalString(entity, 'mail') ?? null,
+        identities,
         applicationFamily: requiredString(entity, 'applicationFamily'),
         environments,
         until: requiredString(entity, 'until'),
+        ...(optionalString(entity, 'skippedSince') !== undefined && {
+            skippedSince: optionalString(entity, 'skippedSince'),
+        }),
     };
 }

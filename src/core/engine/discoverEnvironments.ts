@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../concurrency';
 import { AuthenticationFailedError, ServiceError } from '../errors';
-import type { BcAdmin, BcAutomation, BcSession, BcUser, EnvironmentRef } from '../ports/businessCentral';
+import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
+import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
 /** One environment as a pass sees it: its sessions listed once for all users of the request. */
 export interface EnvironmentView {
@@ -10,9 +11,13 @@ export interface EnvironmentView {
     serviceStatus?: string;
     error?: ServiceError;
     sessions: BcSession[];
-    /** Users from the Automation API, or the error that made it unavailable (then matching falls back to heuristics). */
-    bcUsers: BcUser[] | ServiceError | undefined;
+    /** The sessions by user name, built once. */
+    index: SessionIndex;
+    /** What the Automation API said about the environment's users; undefined when they were not asked for. */
+    automation?: AutomationAnswer;
 }
+
+const NO_SESSIONS: SessionIndex = new Map();
 
 export interface DiscoveryOptions {
     environments: 'all' | readonly string[];
@@ -44,7 +49,7 @@ export async function discoverEnvironments(
             state: 'failed',
             error: failure,
             sessions: [],
-            bcUsers: undefined,
+            index: NO_SESSIONS,
         }));
     }
     const wanted =
@@ -62,16 +67,18 @@ export async function discoverEnvironments(
                 state: 'not-found',
                 error: new ServiceError('bc-admin', 404, 'environment-not-found', `Environment ${name} does not exist`),
                 sessions: [],
-                bcUsers: undefined,
+                index: NO_SESSIONS,
             };
         if (found.status.toLowerCase() !== ACTIVE)
-            return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], bcUsers: undefined };
+            return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], index: NO_SESSIONS };
         const [sessions, bcUsers] = await Promise.all([
             bcAdmin.listSessions(ref).catch(asServiceError),
             options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,
         ]);
-        if (sessions instanceof ServiceError) return { ref, state: 'failed', error: sessions, sessions: [], bcUsers };
-        return { ref, state: 'active', sessions, bcUsers };
+        const automation = bcUsers && { automation: automationAnswerOf(bcUsers) };
+        if (sessions instanceof ServiceError)
+            return { ref, state: 'failed', error: sessions, sessions: [], index: NO_SESSIONS, ...automation };
+        return { ref, state: 'active', sessions, index: indexSessions(sessions), ...automation };
     });
 }
 

@@ -121,7 +121,8 @@ async function planBlocks(
         const intent = context.journal.intentOf(stepKey(ENTRA_BLOCK, user.id));
         if (intent) plans.push({ user, prior: String(intent.prior), patch: intent.patch !== false });
         else if (user.accountEnabled !== false)
-            plans.push({ user, prior: String(user.accountEnabled ?? true), patch: true });
+            // Not reported (null) is unknown, never assumed enabled: a release then leaves the account as it is.
+            plans.push({ user, prior: user.accountEnabled === null ? 'unknown' : 'true', patch: true });
         else {
             const held = holdInForce(
                 await context.holds.listHoldsFor(user.id),

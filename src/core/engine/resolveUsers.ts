@@ -1,33 +1,31 @@
 import type { ServiceError } from '../errors';
+import { guardUsers, type ProtectedSet } from '../guard/protectedSet';
 import type { Directory, DirectoryUser } from '../ports/directory';
-import { protectionReason, type GuardPolicy } from './guard';
 
 export type ResolvedUser =
     | { reference: string; kind: 'eligible'; user: DirectoryUser }
     | { reference: string; kind: 'protected'; user: DirectoryUser; reason: string }
     | { reference: string; kind: 'not-found' }
-    | { reference: string; kind: 'failed'; error: ServiceError }
+    /** Not resolved, or resolved but not guarded (a large protected group could not be checked): nothing is done. */
+    | { reference: string; kind: 'failed'; error: ServiceError; user?: DirectoryUser }
     /** The same person named twice (UPN and object id): processed once, under the first reference. */
     | { reference: string; kind: 'duplicate'; of: string; user: DirectoryUser };
 
 /**
- * Resolves every reference (one `GET` with `$select` each) and guards it. Group membership is checked in the same
- * round trip, by reference: `checkMemberGroups` accepts a UPN as well as an id.
+ * Resolves every reference (one `GET` with `$select` each, batched) and guards each user against the tenant's
+ * protected set, locally: no per-user Graph call unless a protected group is too large to have been listed.
  */
 export async function resolveUsers(
     references: readonly string[],
     directory: Directory,
-    policy: GuardPolicy,
+    protectedSet: ProtectedSet,
 ): Promise<ResolvedUser[]> {
-    const [users, groups] = await Promise.all([
-        directory.getUsers(references),
-        policy.protectedGroupIds.length > 0
-            ? directory.checkMemberGroups(references, policy.protectedGroupIds)
-            : undefined,
-    ]);
+    const lookups = await directory.getUsers(references);
+    const found = [...lookups.values()].flatMap((lookup) => (lookup.ok ? [lookup.value] : []));
+    const protections = await guardUsers(protectedSet, found, directory);
     const seen = new Map<string, string>();
     return references.map((reference): ResolvedUser => {
-        const lookup = users.get(reference);
+        const lookup = lookups.get(reference);
         if (!lookup) return { reference, kind: 'not-found' };
         if (!lookup.ok) {
             return lookup.error.statusCode === 404 || lookup.error.code === 'Request_ResourceNotFound'
@@ -38,9 +36,14 @@ export async function resolveUsers(
         const first = seen.get(user.id);
         if (first) return { reference, kind: 'duplicate', of: first, user };
         seen.set(user.id, reference);
-        const membership = groups?.get(reference);
-        const memberOf = membership === undefined ? [] : membership.ok ? membership.value : 'unknown';
-        const reason = protectionReason(reference, user, policy, memberOf);
-        return reason ? { reference, kind: 'protected', user, reason } : { reference, kind: 'eligible', user };
+        const protection = protections.get(user.id) ?? { kind: 'eligible' };
+        switch (protection.kind) {
+            case 'protected':
+                return { reference, kind: 'protected', user, reason: protection.reason };
+            case 'unknown':
+                return { reference, kind: 'failed', error: protection.error, user };
+            case 'eligible':
+                return { reference, kind: 'eligible', user };
+        }
     });
 }

@@ -7,9 +7,12 @@ import type { EnvironmentResult, OutcomeStatus, SignOutResult, SystemOutcome, Us
 import { applyInEnvironment, sessionsSystem, userSystem, type EnvironmentPassResult } from './bcActions';
 import { discoverEnvironments, type EnvironmentView } from './discoverEnvironments';
 import { applyEntraActions, ENTRA_BLOCK, ENTRA_REVOKE } from './entraActions';
-import { isGuest, type GuardPolicy } from './guard';
-import { unmatchedSessionUsers, type SessionIdentity } from './matching';
-import { outcome } from './outcome';
+import { isGuest } from './guard';
+import { resolveIdentities, identityInputs } from './identities';
+import { namesOf, unmatchedSessionUsers, type SessionIdentity } from './matching';
+import { failedOutcome, outcome } from './outcome';
+import { watchIdentityOf } from './watchIdentity';
+import type { ProtectedSet } from '../guard/protectedSet';
 import { requestStatusOf } from './requestStatus';
 import { residualRiskOf } from './residualRisk';
 import { resolveUsers, type ResolvedUser } from './resolveUsers';
@@ -22,6 +25,8 @@ export type HoldStore = Pick<AuditStore, 'upsertWatch' | 'upsertHold' | 'listHol
 
 export interface EngineDependencies {
     directory: Directory;
+    /** Everyone this tenant protects, resolved before the request runs (src/core/guard). */
+    protectedSet: ProtectedSet;
     bcAdmin: BcAdmin;
     bcAutomation: BcAutomation;
     journal: StepJournal;
@@ -30,7 +35,7 @@ export interface EngineDependencies {
     now?: () => Date;
 }
 
-export interface EngineSettings extends GuardPolicy {
+export interface EngineSettings {
     accessTokenWindowMinutes: number;
     bcConcurrency: number;
 }
@@ -62,7 +67,7 @@ export async function runSignOut(
         : Promise.resolve([]);
     // Awaited below; this only keeps a failure from being reported as unhandled while Entra is still working.
     discovery.catch(() => undefined);
-    const resolved = await resolveUsers(request.users, deps.directory, settings);
+    const resolved = await resolveUsers(request.users, deps.directory, deps.protectedSet);
     const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
 
     const entraOutcomes = await applyEntraActions(eligible, request, {
@@ -72,12 +77,13 @@ export async function runSignOut(
         now,
     });
     const views = await discovery;
+    const identities = await resolveIdentities(identityInputs(views), eligible, deps.directory);
     const revokedAny = [...entraOutcomes.values()]
         .flat()
         .some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');
     const [passes, reread] = await Promise.all([
         mapWithConcurrency(views, settings.bcConcurrency, (view) =>
-            applyInEnvironment(view, eligible, request, {
+            applyInEnvironment(view, eligible, identities.get(view.ref.name) ?? new Map(), request, {
                 bcAdmin: deps.bcAdmin,
                 bcAutomation: deps.bcAutomation,
                 journal: deps.journal,
@@ -135,14 +141,15 @@ async function saveWatches(
         .filter(({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'));
     // Bounded like the other storage fan-outs: a bulk request writes one watch per user.
     await mapWithConcurrency(users, WATCH_WRITES_IN_FLIGHT, async (user) => {
-        const identities = active.map(({ view, pass }) => [view.ref.name, pass?.identities.get(user.id)] as const);
         await holds.upsertWatch({
             requestId: request.requestId,
             tenantId: request.tenantId,
             objectId: user.id,
             userPrincipalName: user.userPrincipalName,
-            sessionUserNames: Object.fromEntries(identities.map(([name, identity]) => [name, identity?.names ?? []])),
-            heuristic: identities.some(([, identity]) => identity?.heuristic === true),
+            mail: user.mail,
+            identities: Object.fromEntries(
+                active.map(({ view, pass }) => [view.ref.name, watchIdentityOf(pass?.identities.get(user.id))]),
+            ),
             applicationFamily: request.applicationFamily,
             environments: active.map(({ view }) => view.ref.name),
             until,
@@ -186,12 +193,14 @@ function userResult(
         case 'not-found':
             return refused('not-found', 'no such user in Entra ID; nothing was done');
         case 'failed':
+            // Nothing was done, and every requested step says so (retryable when the failure was passing).
             return [
                 {
                     user: entry.reference,
                     outcome: 'failed',
-                    detail: `could not be resolved: ${entry.error.code}`,
-                    systems: [],
+                    detail: `could not be resolved or guarded: ${entry.error.code}; nothing was done`,
+                    ...(entry.user && identityFields(entry.user)),
+                    systems: requestedSystems(request, views).map((system) => failedOutcome(system, entry.error, at)),
                 },
             ];
         case 'protected':
@@ -204,8 +213,7 @@ function userResult(
             const bcUserNames = Object.fromEntries(
                 passes.flatMap((pass, index) => {
                     const identity: SessionIdentity | undefined = pass.identities.get(user.id);
-                    const name = identity?.bcUser?.userName;
-                    return name ? [[views[index]!.ref.name, name]] : [];
+                    return identity?.kind === 'mapped' ? [[views[index]!.ref.name, identity.bcUser.userName]] : [];
                 }),
             );
             return [
@@ -239,11 +247,11 @@ const MAX_LISTED_SESSION_USERS = 100;
 function environmentResult(view: EnvironmentView, pass: EnvironmentPassResult | undefined): EnvironmentResult {
     switch (view.state) {
         case 'active': {
-            const names = [...(pass?.identities.values() ?? [])].flatMap((identity) => identity.names);
-            const unmatched = unmatchedSessionUsers(view.sessions, names);
+            const names = [...(pass?.identities.values() ?? [])].flatMap((identity) => namesOf(identity));
+            const unmatched = unmatchedSessionUsers(view.index, names);
             return {
                 name: view.ref.name,
-                status: 'succeeded',
+                ...stepsSummary(pass),
                 unmatchedSessionUsers: unmatched.length,
                 ...(unmatched.length > 0 && {
                     unmatchedSessionUserNames: unmatched.slice(0, MAX_LISTED_SESSION_USERS),
@@ -265,6 +273,23 @@ function environmentResult(view: EnvironmentView, pass: EnvironmentPassResult | 
                 ...(view.error && { detail: view.error.message }),
             };
     }
+}
+
+/**
+ * An environment's status agrees with its users' steps there: `succeeded` only when none failed, `failed` when
+ * every step that ran failed, `partial` otherwise, with the codes of the failures.
+ */
+function stepsSummary(pass: EnvironmentPassResult | undefined): Pick<EnvironmentResult, 'status' | 'code' | 'detail'> {
+    const steps = [...(pass?.outcomes.values() ?? [])].flat();
+    const failed = steps.filter((step) => step.status === 'failed');
+    if (failed.length === 0) return { status: 'succeeded' };
+    const codes = [...new Set(failed.map((step) => step.code ?? 'failed'))];
+    const acted = steps.some((step) => step.status === 'succeeded' || step.status === 'would-do');
+    return {
+        status: acted ? 'partial' : 'failed',
+        code: codes.join(','),
+        detail: `${failed.length} of ${steps.length} user step(s) failed here (${codes.join(', ')})`,
+    };
 }
 
 function latestRevocation(

@@ -115,13 +115,28 @@ export interface WatchRecord {
     tenantId: string;
     objectId: string;
     userPrincipalName: string;
-    /** Names a session `userId` may carry for this user, per environment (`*` = any environment). */
-    sessionUserNames: Record<string, string[]>;
-    /** True when names came from heuristics rather than the Automation API. */
-    heuristic: boolean;
+    /** Matched against BC contact e-mails when the sweep settles an identity the request could not. */
+    mail: string | null;
+    /** Per environment, the identity the request established and why; the sweep applies the request's rules. */
+    identities: Record<string, WatchIdentity>;
     applicationFamily: string;
     environments: string[];
     until: string;
+    /** Since when every pass has skipped the watch (something needed to judge it was unknown); absent when checked. */
+    skippedSince?: string;
+}
+
+/** Whose sessions the sweep cancels in one environment, as the request established it. */
+export interface WatchIdentity {
+    /** Session user names cancelled on sight (upper case). */
+    names: string[];
+    /**
+     * `automation`: the one BC user the Automation API maps to the person; `heuristic`: UPN, mail and a unique UPN
+     * local part, where the Automation API refused the app; `unresolved`: nothing certain yet, the sweep decides
+     * again on each pass with the same rules.
+     */
+    source: 'automation' | 'heuristic' | 'unresolved';
+    why: string;
 }
 
 export type HoldKind = 'entra-block' | 'bc-disable';

@@ -27,7 +27,11 @@ export async function acceptRequest(
     return claimed;
 }
 
-/** Claims the id and writes the first audit event and the user index; a known id answers the existing record. */
+/**
+ * Claims the id and writes the first audit event and the user index; a known id answers the existing record.
+ * Nothing is accepted while the tenant's guard cannot be evaluated (a protected entry that does not resolve, or the
+ * directory unavailable past the set's lifetime): the error says what to fix.
+ */
 export async function claimRequest(
     request: SignOutRequest,
     caller: Caller,
@@ -35,6 +39,7 @@ export async function claimRequest(
     deps: ServiceDependencies,
     now: Date,
 ): Promise<{ kind: 'accepted' | 'duplicate'; record: RequestRecord }> {
+    await deps.protectedSets.get(request.tenantId, { waitUntil: now.getTime() + deps.settings.previewDeadlineInMs });
     const outcome = await deps.audit.claimRequest({
         requestId: request.requestId,
         tenantId: request.tenantId,

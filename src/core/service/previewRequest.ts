@@ -34,10 +34,12 @@ export async function previewRequest(input: unknown, deps: ServiceDependencies):
     if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };
     const request = { ...parsed.value, dryRun: true };
     const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
+    const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const result = await runSignOut(
         request,
         {
             ...deps.tenantServices(request.tenantId, deadlineAt),
+            protectedSet,
             journal: NO_JOURNAL,
             holds: NO_HOLDS,
             ...(deps.now && { now: deps.now }),

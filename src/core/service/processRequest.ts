@@ -75,6 +75,9 @@ async function runUnderLease(
 ): Promise<ProcessOutcome> {
     const now = () => deps.now?.() ?? new Date();
     const requestId = request.requestId;
+    // Before anything is touched: a guard that cannot be evaluated stops the attempt (the host delivers it again).
+    const deadlineAt = now().getTime() + deps.settings.requestDeadlineInMs;
+    const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const trail = await deps.audit.openTrail(requestId);
     const journal = new TrailJournal(trail);
     await journal.note([
@@ -83,13 +86,13 @@ async function runUnderLease(
             data: { attempt: record.attempts, dequeueCount: attempt.dequeueCount, worker: attempt.owner },
         },
     ]);
-    const deadlineAt = now().getTime() + deps.settings.requestDeadlineInMs;
     let result: SignOutResult;
     try {
         result = await runSignOut(
             request,
             {
                 ...deps.tenantServices(request.tenantId, deadlineAt),
+                protectedSet,
                 journal,
                 holds: deps.audit,
                 now,

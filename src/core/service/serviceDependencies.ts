@@ -1,4 +1,5 @@
 import type { EngineSettings } from '../engine/signOutEngine';
+import type { ProtectedSets } from '../guard/protectedSetCache';
 import type { AuditStore } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Callbacks } from '../ports/callbacks';
@@ -21,6 +22,8 @@ export interface ServiceSettings {
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
     retentionDays: number;
+    /** This service's app (client) id and service principal object id: its own changes in the directory audit log. */
+    serviceIdentityIds: readonly string[];
     /** The host's `maxDequeueCount`: the last attempt finishes with what it has instead of asking for a retry. */
     maxDequeueCount: number;
     queueName: string;
@@ -32,6 +35,8 @@ export interface ServiceDependencies {
     queue: RequestQueue;
     callbacks: Callbacks;
     tenantServices: (tenantId: string, deadlineAt: number) => TenantServices;
+    /** Each tenant's protected set, cached and rebuilt off the request path. */
+    protectedSets: ProtectedSets;
     settings: ServiceSettings;
     now?: () => Date;
 }

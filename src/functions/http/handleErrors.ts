@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { AuthenticationFailedError, ConfigurationError, TransientServiceError } from '../../core/errors';
+import { ProtectedEntryError } from '../../core/guard/guardErrors';
 import { errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -24,6 +25,11 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
                     'upstream-authentication-failed',
                     `The service could not authenticate (${error.code}).`,
                 );
+            }
+            if (error instanceof ProtectedEntryError) {
+                // Not the caller's fault and not passing: nothing runs until an admin fixes the named entry.
+                context.error(error.message);
+                return errorResponse(503, error.code, error.message);
             }
             if (error instanceof ConfigurationError) {
                 context.error(error.message);

@@ -1,7 +1,8 @@
 import { runSignOut, type EngineSettings } from '../../../src/core/engine/signOutEngine';
 import { parseSignOutRequest, type SignOutRequest } from '../../../src/core/request/signOutRequest';
 import type { UserResult } from '../../../src/core/result';
-import { FakeTenant, MemoryHolds, MemoryJournal } from '../../support/fakeTenant';
+import { TransientServiceError } from '../../../src/core/errors';
+import { FakeTenant, MemoryHolds, MemoryJournal, protectedSetFor } from '../../support/fakeTenant';
 
 const TENANT = '11111111-1111-1111-1111-111111111111';
 const ALICE = 'aaaaaaaa-0000-0000-0000-000000000001';
@@ -9,10 +10,8 @@ const GUEST = 'aaaaaaaa-0000-0000-0000-000000000002';
 const ADMIN = 'aaaaaaaa-0000-0000-0000-000000000003';
 const GROUPED = 'aaaaaaaa-0000-0000-0000-000000000004';
 
+const PROTECTED_GROUP = '99999999-0000-0000-0000-000000000000';
 const settings: EngineSettings = {
-    protectedUsers: ['breakglass@contoso.com'],
-    protectedGroupIds: ['99999999-0000-0000-0000-000000000000'],
-    serviceIdentityIds: [],
     accessTokenWindowMinutes: 90,
     bcConcurrency: 2,
 };
@@ -34,7 +33,8 @@ function tenant(): FakeTenant {
         user(ADMIN, 'breakglass@contoso.com'),
         user(GROUPED, 'carol@contoso.com'),
     ];
-    t.groups.set(GROUPED, ['99999999-0000-0000-0000-000000000000']);
+    t.groups.set(GROUPED, [PROTECTED_GROUP]);
+    t.groupNames.set(PROTECTED_GROUP, 'Finance admins');
     t.environments = ['PROD', 'SANDBOX', 'UAT'].map((name) => ({
         name,
         applicationFamily: 'BusinessCentral',
@@ -80,7 +80,12 @@ function request(overrides: Record<string, unknown> = {}): SignOutRequest {
 }
 
 async function run(t: FakeTenant, req: SignOutRequest, journal = new MemoryJournal(), holds = new MemoryHolds()) {
-    const result = await runSignOut(req, { directory: t, bcAdmin: t, bcAutomation: t, journal, holds }, settings);
+    const protectedSet = await protectedSetFor(t, { users: ['breakglass@contoso.com'], groups: [PROTECTED_GROUP] });
+    const result = await runSignOut(
+        req,
+        { directory: t, bcAdmin: t, bcAutomation: t, journal, holds, protectedSet },
+        settings,
+    );
     return { result, journal, holds };
 }
 
@@ -106,7 +111,7 @@ describe('runSignOut', () => {
         expect(holds.watches[0]).toMatchObject({
             objectId: ALICE,
             environments: ['PROD', 'SANDBOX', 'UAT'],
-            sessionUserNames: { PROD: ['ALICE'] },
+            identities: { PROD: { names: ['ALICE'], source: 'automation' } },
         });
         expect(result.residualRisk.tokensMayReconnectUntil).toBeDefined();
         expect(result.residualRisk.watchUntil).toBe(holds.watches[0]?.until);
@@ -267,5 +272,96 @@ describe('runSignOut', () => {
         expect(system(result.users[0], 'bc.PROD.sessions')).toMatchObject({ status: 'would-do', counts: { found: 2 } });
         expect(system(result.users[0], 'entra.revoke')?.status).toBe('would-do');
         expect(result.status).toBe('completed');
+    });
+
+    describe('whose sessions are whose (never a guess)', () => {
+        const deletesIn = (t: FakeTenant, env: string) => t.calls.filter((c) => c.startsWith(`deleteSession ${env} `));
+
+        it('fails an environment whose Automation API is throttled past the retries, instead of guessing by name', async () => {
+            const t = tenant();
+            t.failing.set(
+                'listUsers SANDBOX',
+                new TransientServiceError('bc-automation', 429, 'http-429', 'throttled', 1000),
+            );
+            const { result } = await run(t, request({ actions: { disableBcUser: { mode: 'for', minutes: 30 } } }));
+            expect(deletesIn(t, 'SANDBOX')).toEqual([]);
+            expect(t.calls.filter((c) => c.startsWith('setUserState SANDBOX'))).toEqual([]);
+            expect(system(result.users[0], 'bc.SANDBOX.sessions')).toMatchObject({
+                status: 'failed',
+                code: 'http-429',
+                retryable: true,
+            });
+            expect(system(result.users[0], 'bc.SANDBOX.sessions')?.heuristic).toBeUndefined();
+            expect(system(result.users[0], 'bc.PROD.sessions')?.status).toBe('succeeded');
+            expect(result.status).toBe('partial');
+        });
+
+        it('refuses to pick when two BC users have the person’s e-mail', async () => {
+            const t = tenant();
+            t.bcUsers.get('PROD')!.push({
+                userSecurityId: 'PROD-temp',
+                userName: 'ALICE-TEMP',
+                state: 'Enabled',
+                contactEmail: 'Alice@contoso.com',
+            });
+            const { result } = await run(
+                t,
+                request({ environments: ['PROD'], actions: { disableBcUser: { mode: 'for', minutes: 30 } } }),
+            );
+            expect(deletesIn(t, 'PROD')).toEqual([]);
+            expect(t.calls.filter((c) => c.startsWith('setUserState'))).toEqual([]);
+            for (const name of ['bc.PROD.sessions', 'bc.PROD.user'])
+                expect(system(result.users[0], name)).toMatchObject({ status: 'failed', code: 'ambiguous-bc-user' });
+            expect(system(result.users[0], 'bc.PROD.sessions')?.detail).toMatch(/ALICE, ALICE-TEMP/);
+            expect(result.status).toBe('partial');
+            expect(result.environments[0]).toMatchObject({ name: 'PROD', status: 'failed', code: 'ambiguous-bc-user' });
+        });
+
+        it('does not match a UPN local part that another Entra user also has', async () => {
+            const t = tenant();
+            t.automationRefused.add('UAT');
+            t.users.push({
+                id: 'aaaaaaaa-0000-0000-0000-000000000009',
+                userPrincipalName: 'alice@fabrikam.com',
+                mail: null,
+                userType: 'Member',
+                accountEnabled: true,
+                signInSessionsValidFromDateTime: null,
+            });
+            const { result } = await run(t, request({ environments: ['UAT'] }));
+            expect(deletesIn(t, 'UAT')).toEqual([]);
+            expect(system(result.users[0], 'bc.UAT.sessions')).toMatchObject({
+                status: 'failed',
+                code: 'ambiguous-bc-user',
+                heuristic: true,
+                counts: { residual: 2 },
+            });
+            expect(system(result.users[0], 'bc.UAT.sessions')?.detail).toMatch(/alice@fabrikam\.com/);
+        });
+
+        it('reports sessions under the person’s names that no BC user maps to them, and cancels none', async () => {
+            const t = tenant();
+            t.bcUsers.get('SANDBOX')![0]!.contactEmail = 'a.adams@contoso.com';
+            const { result } = await run(t, request({ environments: ['SANDBOX'] }));
+            expect(deletesIn(t, 'SANDBOX')).toEqual([]);
+            expect(system(result.users[0], 'bc.SANDBOX.sessions')).toMatchObject({
+                status: 'failed',
+                code: 'unmapped-sessions',
+                counts: { residual: 2 },
+            });
+            expect(result.status).toBe('partial');
+            expect(result.residualRisk.notes.join(' ')).toMatch(/unmapped-sessions/);
+        });
+
+        it('records an unknown prior sign-in state as unknown, never as enabled', async () => {
+            const t = tenant();
+            t.users[0]!.accountEnabled = null;
+            const { result, holds } = await run(
+                t,
+                request({ environments: ['PROD'], actions: { blockSignIn: { mode: 'for', minutes: 30 } } }),
+            );
+            expect(system(result.users[0], 'entra.block')).toMatchObject({ status: 'succeeded', prior: 'unknown' });
+            expect(holds.holds[0]?.prior).toBe('unknown');
+        });
     });
 });

@@ -19,6 +19,8 @@ const graphRoles = {
     'GroupMember.Read.All': 'aaaaaaaa-0000-4000-8000-000000000003',
     'User.EnableDisableAccount.All': 'aaaaaaaa-0000-4000-8000-000000000004',
     'Mail.Send': 'aaaaaaaa-0000-4000-8000-000000000005',
+    'RoleManagement.Read.Directory': 'aaaaaaaa-0000-4000-8000-000000000006',
+    'AuditLog.Read.All': 'aaaaaaaa-0000-4000-8000-000000000007',
 };
 const bcRoles = {
     'AdminCenter.ReadWrite.All': 'bbbbbbbb-0000-4000-8000-000000000001',
@@ -144,10 +146,12 @@ describe('scripts/grant-permissions.sh', () => {
         expect(result.stdout).toContain('User.Read.All (Microsoft Graph): already granted');
         expect(result.stdout).toContain('User.RevokeSessions.All (Microsoft Graph): would grant (dry run)');
         expect(result.stdout).toContain('GroupMember.Read.All (Microsoft Graph): would grant (dry run)');
+        expect(result.stdout).toContain('RoleManagement.Read.Directory (Microsoft Graph): would grant (dry run)');
         expect(result.stdout).toContain(
             'AdminCenter.ReadWrite.All (Dynamics 365 Business Central): would grant (dry run)',
         );
         expect(result.stdout).not.toContain('User.EnableDisableAccount.All');
+        expect(result.stdout).not.toContain('AuditLog.Read.All');
         expect(result.stdout).not.toContain('Automation.ReadWrite.All');
         expect(result.posts).toEqual([]);
         expect(grantedRoleIds()).toEqual([graphRoles['User.Read.All']]);
@@ -169,6 +173,7 @@ describe('scripts/grant-permissions.sh', () => {
         expect(first.posts).toEqual([
             { principalId: IDENTITY, resourceId: GRAPH_SP, appRoleId: graphRoles['User.RevokeSessions.All'] },
             { principalId: IDENTITY, resourceId: GRAPH_SP, appRoleId: graphRoles['GroupMember.Read.All'] },
+            { principalId: IDENTITY, resourceId: GRAPH_SP, appRoleId: graphRoles['RoleManagement.Read.Directory'] },
             { principalId: IDENTITY, resourceId: BC_SP, appRoleId: bcRoles['AdminCenter.ReadWrite.All'] },
         ]);
         expect(first.stdout).toContain('User.RevokeSessions.All (Microsoft Graph): granted');
@@ -178,16 +183,18 @@ describe('scripts/grant-permissions.sh', () => {
         expect(second.status).toBe(0);
         expect(second.posts).toEqual([]);
         expect(second.stdout).not.toMatch(/: granted$/m);
-        expect(second.stdout.match(/already granted/g)).toHaveLength(4);
+        expect(second.stdout.match(/already granted/g)).toHaveLength(5);
     });
 
-    it('adds the blocking and BC user rights with --with-block and --with-bc-users', () => {
-        const result = run(IDENTITY, '--with-block', '--with-bc-users');
+    it('adds the blocking, audit log and BC user rights with their flags', () => {
+        const result = run(IDENTITY, '--with-block', '--with-bc-users', '--with-audit-log');
         expect(result.status).toBe(0);
         expect(result.posts.map((post) => post.appRoleId)).toEqual([
             graphRoles['User.RevokeSessions.All'],
             graphRoles['GroupMember.Read.All'],
+            graphRoles['RoleManagement.Read.Directory'],
             graphRoles['User.EnableDisableAccount.All'],
+            graphRoles['AuditLog.Read.All'],
             bcRoles['AdminCenter.ReadWrite.All'],
             bcRoles['Automation.ReadWrite.All'],
         ]);
