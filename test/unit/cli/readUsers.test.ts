@@ -21,24 +21,25 @@ const M365_EXPORT = m365UserExport([
     },
 ]);
 
+/** The users read, or the reason they could not be. */
+function usersOf(text: string, column?: string): string[] {
+    const read = usersFromCsv(text, column);
+    if (!read.ok) throw new Error(read.reason);
+    return read.users;
+}
+
 describe('usersFromCsv', () => {
     it('reads a Microsoft 365 admin center export as it is, by the column header', () => {
-        expect(usersFromCsv(M365_EXPORT, 'User principal name')).toEqual({
-            ok: true,
-            users: [
-                'hans.mueller@contoso.com',
-                "dan.o'neil+bc@contoso.com",
-                'bob_fabrikam.com#EXT#@contoso.onmicrosoft.com',
-            ],
-        });
-        expect(usersFromCsv(M365_EXPORT, '  object  ID ')).toEqual({
-            ok: true,
-            users: [
-                '4c1e2d3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
-                '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
-                '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
-            ],
-        });
+        expect(usersOf(M365_EXPORT, 'User principal name')).toEqual([
+            'hans.mueller@contoso.com',
+            "dan.o'neil+bc@contoso.com",
+            'bob_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+        ]);
+        expect(usersOf(M365_EXPORT, '  object  ID ')).toEqual([
+            '4c1e2d3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+            '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a',
+            '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+        ]);
     });
 
     it('names the columns there are when the named one is missing', () => {
@@ -67,44 +68,32 @@ describe('usersFromCsv', () => {
             '3f9a2c41-6d7e-4b8a-9c10-1a2b3c4d5e06,Hank',
             '   # indented comment',
         ].join('\r\n');
-        expect(usersFromCsv(csv)).toEqual({
-            ok: true,
-            users: ['alice@contoso.com', 'carol@contoso.com', '3f9a2c41-6d7e-4b8a-9c10-1a2b3c4d5e06'],
-        });
-        expect(usersFromCsv('alice@contoso.com\nbob@contoso.com')).toEqual({
-            ok: true,
-            users: ['alice@contoso.com', 'bob@contoso.com'],
-        });
+        expect(usersOf(csv)).toEqual([
+            'alice@contoso.com',
+            'carol@contoso.com',
+            '3f9a2c41-6d7e-4b8a-9c10-1a2b3c4d5e06',
+        ]);
+        expect(usersOf('alice@contoso.com\nbob@contoso.com')).toEqual(['alice@contoso.com', 'bob@contoso.com']);
     });
 
     it('reads the delimiter of the file: ";" (Excel in many locales, bare commas in names) and tab', () => {
         const semicolons = 'Display name;User principal name\r\nMüller, Hans;hans.mueller@contoso.com\r\n';
-        expect(usersFromCsv(semicolons, 'User principal name')).toEqual({
-            ok: true,
-            users: ['hans.mueller@contoso.com'],
-        });
-        expect(usersFromCsv('upn\tname\nalice@contoso.com\tAlice, A.\n')).toEqual({
-            ok: true,
-            users: ['alice@contoso.com'],
-        });
+        expect(usersOf(semicolons, 'User principal name')).toEqual(['hans.mueller@contoso.com']);
+        expect(usersOf('upn\tname\nalice@contoso.com\tAlice, A.\n')).toEqual(['alice@contoso.com']);
     });
 
     it('keeps a mistyped first user for the schema to report, and guest UPNs whose # is not a comment', () => {
-        expect(usersFromCsv('alice.contoso.com\nbob@contoso.com')).toEqual({
-            ok: true,
-            users: ['alice.contoso.com', 'bob@contoso.com'],
-        });
-        expect(usersFromCsv('bob_fabrikam.com#EXT#@contoso.onmicrosoft.com')).toEqual({
-            ok: true,
-            users: ['bob_fabrikam.com#EXT#@contoso.onmicrosoft.com'],
-        });
+        expect(usersOf('alice.contoso.com\nbob@contoso.com')).toEqual(['alice.contoso.com', 'bob@contoso.com']);
+        expect(usersOf('bob_fabrikam.com#EXT#@contoso.onmicrosoft.com')).toEqual([
+            'bob_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+        ]);
     });
 
     it('reads quoted cells with escaped quotes and line breaks', () => {
-        expect(usersFromCsv('"dan.o\'neil+bc@contoso.com","line\nbreak"\n"a""b@contoso.com",x')).toEqual({
-            ok: true,
-            users: ["dan.o'neil+bc@contoso.com", 'a"b@contoso.com'],
-        });
+        expect(usersOf('"dan.o\'neil+bc@contoso.com","line\nbreak"\n"a""b@contoso.com",x')).toEqual([
+            "dan.o'neil+bc@contoso.com",
+            'a"b@contoso.com',
+        ]);
     });
 
     it('says where a file is not valid CSV', () => {
@@ -114,8 +103,7 @@ describe('usersFromCsv', () => {
     });
 
     it('answers nothing for an empty, comment-only or header-only input', () => {
-        for (const text of ['', '# nobody\n\n', 'upn\n', 'User principal name\r\n'])
-            expect(usersFromCsv(text)).toEqual({ ok: true, users: [] });
+        for (const text of ['', '# nobody\n\n', 'upn\n', 'User principal name\r\n']) expect(usersOf(text)).toEqual([]);
     });
 });
 
