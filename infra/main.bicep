@@ -9,6 +9,12 @@ param environmentName string
 
 @minLength(1)
 @description('Region of every resource. Flex Consumption is not offered everywhere: az functionapp list-flexconsumption-locations.')
+// azd offers its region picker for a parameter of this type and fills it from AZURE_LOCATION.
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Comma-separated UPNs or Entra object ids the service never touches (break-glass accounts, named admins).')
@@ -35,9 +41,10 @@ param auditTablePrefix string = 'signout'
 @description('Six-field NCRONTAB schedule (UTC) of the reconnect sweep.')
 param sweepSchedule string = '0 */5 * * * *'
 
+// Node.js 20 reached end of life on 2026-04-30 (platform-facts §12); 20 stays allowed only to roll back to.
 @allowed(['20', '22'])
 @description('Node.js version of the Flex Consumption runtime.')
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 // Every instance opens its own Graph and Business Central connections; BC allows only 5 concurrent calls per user,
 // so the app scales low by default (40 is the lowest maximum Flex Consumption accepts).
@@ -46,9 +53,12 @@ param nodeVersion string = '20'
 @description('Most instances the app scales out to.')
 param maximumInstanceCount int = 40
 
-@allowed([2048, 4096])
-@description('Memory of one instance, in MB.')
+@allowed([512, 2048, 4096])
+@description('Memory of one instance, in MB (the sizes Flex Consumption offers).')
 param instanceMemoryMB int = 2048
+
+@description('E-mail address that receives the alerts (dead-lettered, failed requests, lapsed watches, health). Empty = the alerts fire in Azure Monitor only.')
+param alertEmailAddress string = ''
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -85,6 +95,18 @@ module monitoring 'core/monitoring.bicep' = {
     applicationInsightsName: 'appi-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'core/alerts.bicep' = {
+  name: 'alerts'
+  scope: resourceGroup
+  params: {
+    namePrefix: 'alert-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmailAddress: alertEmailAddress
   }
 }
 

@@ -28,5 +28,6 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 output applicationInsightsName string = applicationInsights.name
+output applicationInsightsId string = applicationInsights.id
 // Not a secret: with local authentication disabled the instrumentation key alone cannot send telemetry.
 output connectionString string = applicationInsights.properties.ConnectionString

@@ -1,53 +1,73 @@
-/* global Class, gs, sn_ws, sn_cc, GlideRecord */
+/* global Class, gs, sn_ws, sn_cc, GlideRecord, GlideDateTime */
 /**
  * ServiceNow Script Include "BcForceSignOut" (global scope, client callable: false).
  *
- * Sends a sign-out request for a ticket to the bc-force-signout request queue, and writes the final result back into
- * the ticket's work notes. ES5 only: ServiceNow runs server scripts on Rhino.
+ * Sends a sign-out request for a ticket to the bc-force-signout request queue, and writes what happened into the
+ * ticket's work notes. ES5 only: ServiceNow runs server scripts on Rhino.
  *
- * Configuration (system properties; secrets live only in credential records):
- *   x_bcfs.tenant_id            Entra tenant id
- *   x_bcfs.storage_account      storage account name (azd output STORAGE_ACCOUNT_NAME)
- *   x_bcfs.queue_name           request queue (default signout-requests)
- *   x_bcfs.queue_credential_id  sys_id of a Basic Auth credential: user name = client id, password = client secret
- *                               of the app registration holding only "Storage Queue Data Message Sender"
- *   x_bcfs.api_host             function app host (azd output FUNCTION_APP_HOST), to read results
- *   x_bcfs.api_credential_id    sys_id of an API Key credential holding a function key
- *   x_bcfs.callback_url         this instance's Scripted REST endpoint for results (optional)
+ * Nothing here waits: a business rule calls submit(), which only queues the event x_bcfs.signout.send; the Script
+ * Action on that event makes one attempt (sendFromEvent) and, when the queue asks to retry, queues the event again
+ * for later instead of sleeping on a worker thread.
+ *
+ * Configuration (system properties, one prefix: x_bcfs.; secrets live only in OAuth and credential records):
+ *   x_bcfs.storage_account         storage account name (azd output STORAGE_ACCOUNT_NAME)
+ *   x_bcfs.queue_name              request queue (default signout-requests)
+ *   x_bcfs.queue_oauth_profile_id  sys_id of the OAuth Entity Profile (client credentials) of the app registration
+ *                                  holding only "Storage Queue Data Message Sender"; scope https://storage.azure.com/.default
+ *   x_bcfs.api_host                function app host (azd output FUNCTION_APP_HOST), to read results
+ *   x_bcfs.api_oauth_profile_id    sys_id of an OAuth Entity Profile whose token holds the API's SignOut.Read role
+ *   x_bcfs.api_credential_id       or: sys_id of an API Key credential holding the status function's own key
+ *   x_bcfs.callback_url            this instance's Scripted REST endpoint for results (optional)
  */
 var BcForceSignOut = Class.create();
 
 // ES5 for Rhino: the repository's Prettier settings would add trailing commas to calls, which ES5 refuses.
 // prettier-ignore
 BcForceSignOut.prototype = {
-    STORAGE_SCOPE: 'https://storage.azure.com/.default',
+    SEND_EVENT: 'x_bcfs.signout.send',
     STORAGE_API_VERSION: '2023-11-03',
     /** The queue service refuses messages over 64 KiB, measured on the encoded text. */
     MAX_MESSAGE_CHARS: 65536,
+    /**
+     * The message travels in the event's parm1, a 4,000-character field of sysevent on the instances we know of
+     * (check its dictionary entry on yours): a longer message is refused rather than cut.
+     */
+    MAX_EVENT_PARM_CHARS: 4000,
     MAX_ATTEMPTS: 4,
-    MAX_DELAY_MS: 30000,
+    MAX_DELAY_SECONDS: 300,
+    BASE64: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
 
     initialize: function (config) {
         var property = function (name, fallback) {
             return gs.getProperty(name, fallback);
         };
         config = config || {};
-        this.tenantId = config.tenantId || property('x_bcfs.tenant_id', '');
         this.storageAccount = config.storageAccount || property('x_bcfs.storage_account', '');
         this.queueName = config.queueName || property('x_bcfs.queue_name', 'signout-requests');
-        this.queueCredentialId = config.queueCredentialId || property('x_bcfs.queue_credential_id', '');
+        this.queueOAuthProfileId = config.queueOAuthProfileId || property('x_bcfs.queue_oauth_profile_id', '');
         this.apiHost = config.apiHost || property('x_bcfs.api_host', '');
+        this.apiOAuthProfileId = config.apiOAuthProfileId || property('x_bcfs.api_oauth_profile_id', '');
         this.apiCredentialId = config.apiCredentialId || property('x_bcfs.api_credential_id', '');
         this.callbackUrl = config.callbackUrl || property('x_bcfs.callback_url', '');
     },
 
     /**
-     * Builds and sends the request for a ticket (any task: incident, sc_req_item, sn_si_incident...).
-     * users: UPNs or Entra object ids. options: environments, blockSignInMinutes, blockPermanently,
-     * disableBcUser ('for' minutes or true = permanent), watchMinutes, dryRun, requestedBy.
+     * For a business rule: builds the request for a ticket (any task: incident, sc_req_item, sn_si_incident...)
+     * and queues the event that sends it. Makes no call and changes no record, so the rule neither waits nor
+     * updates `current`. users: UPNs or Entra object ids. options: environments, blockSignInMinutes,
+     * blockPermanently, disableBcUser ('for' minutes or true = permanent), watchMinutes, dryRun, requestedBy.
      */
     submit: function (ticket, users, options) {
-        return this.send(this.buildMessage(ticket, users, options));
+        var message = this.buildMessage(ticket, users, options);
+        var text = JSON.stringify(message);
+        this._encode(text);
+        if (text.length > this.MAX_EVENT_PARM_CHARS)
+            throw new Error(
+                'BcForceSignOut: the request is ' + text.length + ' characters; an event carries ' +
+                    this.MAX_EVENT_PARM_CHARS + ': split the users over several requests'
+            );
+        gs.eventQueue(this.SEND_EVENT, ticket, text, '1');
+        return message;
     },
 
     buildMessage: function (ticket, users, options) {
@@ -74,49 +94,61 @@ BcForceSignOut.prototype = {
         return message;
     },
 
-    /** Puts the message on the queue; retries throttling and server errors. Returns the number of attempts. */
-    send: function (message) {
-        // The Functions host decodes queue messages from base64 by default (host.json messageEncoding).
-        var encoded = gs.base64Encode(JSON.stringify(message));
-        if (encoded.length > this.MAX_MESSAGE_CHARS)
-            throw new Error(
-                'BcForceSignOut: the message is ' + encoded.length + ' characters encoded; the limit is 65536'
+    /**
+     * For the Script Action on x_bcfs.signout.send: one attempt. The outcome goes into the ticket's work notes;
+     * throttling and server errors queue the event again, after Retry-After or a growing delay.
+     */
+    sendFromEvent: function (event, ticket) {
+        var attempt = parseInt(event.parm2, 10) || 1;
+        var outcome = this.send(event.parm1, attempt);
+        if (outcome.status === 'queued') {
+            this._note(ticket, 'BC force sign-out request queued (attempt ' + attempt + ').');
+        } else if (outcome.status === 'retry' && attempt < this.MAX_ATTEMPTS) {
+            var when = new GlideDateTime();
+            when.addSeconds(outcome.retryAfterSeconds);
+            gs.eventQueueScheduled(this.SEND_EVENT, ticket, event.parm1, String(attempt + 1), when);
+        } else {
+            this._note(
+                ticket,
+                'BC force sign-out request NOT queued: the queue answered ' + outcome.statusCode + ' (' +
+                    outcome.error + ') on attempt ' + attempt + '. Nobody has been signed out by it.'
             );
+        }
+        return outcome;
+    },
+
+    /**
+     * Puts the message (the request's JSON text) on the queue, once; attempt (1, 2, ...) sets the delay asked for
+     * a retry. The token comes from the OAuth profile: ServiceNow requests and caches it, and the client secret
+     * stays in the OAuth application record.
+     * Answers { status: 'queued' | 'retry' | 'refused', statusCode, retryAfterSeconds, error }.
+     */
+    send: function (messageText, attempt) {
         var body =
             '<?xml version="1.0" encoding="utf-8"?><QueueMessage><MessageText>' +
-            encoded +
+            this._encode(messageText) +
             '</MessageText></QueueMessage>';
-        var url =
-            'https://' +
-            this.storageAccount +
-            '.queue.core.windows.net/' +
-            encodeURIComponent(this.queueName) +
-            '/messages';
-        var token = this._storageToken();
-        for (var attempt = 1; ; attempt++) {
-            var request = new sn_ws.RESTMessageV2();
-            request.setEndpoint(url);
-            request.setHttpMethod('POST');
-            request.setHttpTimeout(30000);
-            request.setRequestHeader('Authorization', 'Bearer ' + token);
-            request.setRequestHeader('x-ms-version', this.STORAGE_API_VERSION);
-            request.setRequestHeader('x-ms-date', new Date().toUTCString());
-            request.setRequestHeader('Content-Type', 'application/xml');
-            request.setRequestBody(body);
-            var response = request.execute();
-            var status = response.getStatusCode();
-            if (status === 201) return attempt;
-            if (!this._retryable(status) || attempt >= this.MAX_ATTEMPTS)
-                throw new Error(
-                    'BcForceSignOut: the queue answered ' +
-                        status +
-                        ' after ' +
-                        attempt +
-                        ' attempt(s): ' +
-                        this._errorOf(response)
-                );
-            gs.sleep(this._delay(response, attempt));
-        }
+        var request = new sn_ws.RESTMessageV2();
+        request.setEndpoint(
+            'https://' + this.storageAccount + '.queue.core.windows.net/' + encodeURIComponent(this.queueName) +
+                '/messages'
+        );
+        request.setHttpMethod('POST');
+        request.setHttpTimeout(30000);
+        request.setAuthenticationProfile('oauth2', this._required(this.queueOAuthProfileId, 'x_bcfs.queue_oauth_profile_id'));
+        request.setRequestHeader('x-ms-version', this.STORAGE_API_VERSION);
+        request.setRequestHeader('x-ms-date', new Date().toUTCString());
+        request.setRequestHeader('Content-Type', 'application/xml');
+        request.setRequestBody(body);
+        var response = request.execute();
+        var statusCode = response.getStatusCode();
+        if (statusCode === 201) return { status: 'queued', statusCode: statusCode };
+        return {
+            status: this._retryable(statusCode) ? 'retry' : 'refused',
+            statusCode: statusCode,
+            retryAfterSeconds: this._retryAfterSeconds(response, attempt || 1),
+            error: this._errorOf(response)
+        };
     },
 
     /** Reads the request's status from the service and, once final, writes it into the ticket's work notes. */
@@ -129,18 +161,27 @@ BcForceSignOut.prototype = {
         var ticket = status.body.request && status.body.request.ticket;
         var task = new GlideRecord('task');
         if (!ticket || !(ticket.id ? task.get(ticket.id) : task.get('number', ticket.number))) return 'not-found';
-        task.work_notes = this.summarize(status.body);
-        task.update();
+        this._note(task, this.summarize(status.body));
         return 'recorded';
     },
 
+    /**
+     * GET /api/signouts/{id}, with a read-only identity: an Entra token holding SignOut.Read (OAuth profile), or
+     * the status function's own key, which opens that route only (an App key would also let ServiceNow post
+     * sign-outs).
+     */
     fetchStatus: function (requestId) {
-        var credential = new sn_cc.StandardCredentialsProvider().getCredentialByID(this.apiCredentialId);
         var request = new sn_ws.RESTMessageV2();
         request.setEndpoint('https://' + this.apiHost + '/api/signouts/' + encodeURIComponent(requestId));
         request.setHttpMethod('GET');
         request.setHttpTimeout(30000);
-        request.setRequestHeader('x-functions-key', credential.getAttribute('api_key'));
+        if (this.apiOAuthProfileId) {
+            request.setAuthenticationProfile('oauth2', this.apiOAuthProfileId);
+        } else {
+            var credentialId = this._required(this.apiCredentialId, 'x_bcfs.api_oauth_profile_id or x_bcfs.api_credential_id');
+            var credential = new sn_cc.StandardCredentialsProvider().getCredentialByID(credentialId);
+            request.setRequestHeader('x-functions-key', credential.getAttribute('api_key'));
+        }
         request.setRequestHeader('Accept', 'application/json');
         var response = request.execute();
         var statusCode = response.getStatusCode();
@@ -177,29 +218,51 @@ BcForceSignOut.prototype = {
         return lines.join('\n');
     },
 
-    /** Client-credentials token for Azure Storage; the client id and secret come from a credential record. */
-    _storageToken: function () {
-        var credential = new sn_cc.StandardCredentialsProvider().getCredentialByID(this.queueCredentialId);
-        var request = new sn_ws.RESTMessageV2();
-        request.setEndpoint(
-            'https://login.microsoftonline.com/' + encodeURIComponent(this.tenantId) + '/oauth2/v2.0/token'
-        );
-        request.setHttpMethod('POST');
-        request.setHttpTimeout(30000);
-        request.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
-        request.setRequestBody(
-            'grant_type=client_credentials' +
-                '&client_id=' +
-                encodeURIComponent(credential.getAttribute('user_name')) +
-                '&client_secret=' +
-                encodeURIComponent(credential.getAttribute('password')) +
-                '&scope=' +
-                encodeURIComponent(this.STORAGE_SCOPE)
-        );
-        var response = request.execute();
-        if (response.getStatusCode() !== 200)
-            throw new Error('BcForceSignOut: Entra refused the token request (' + response.getStatusCode() + ')');
-        return JSON.parse(response.getBody()).access_token;
+    /** A work note on a record, written here, outside any business rule. */
+    _note: function (record, text) {
+        record.work_notes = text;
+        record.update();
+    },
+
+    _required: function (value, name) {
+        if (!value) throw new Error('BcForceSignOut: set the system property ' + name);
+        return value;
+    },
+
+    /**
+     * Base64 of the text's UTF-8 bytes, as the Functions host decodes queue messages (host.json messageEncoding).
+     * Done here rather than with gs.base64Encode, whose character set is not documented: "Müller" must arrive as
+     * "Müller". Throws when the encoded message is over the queue's limit.
+     */
+    _encode: function (text) {
+        var bytes = [];
+        for (var i = 0; i < text.length; i++) {
+            var code = text.charCodeAt(i);
+            if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+                var low = text.charCodeAt(i + 1);
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                    i++;
+                }
+            }
+            if (code < 0x80) bytes.push(code);
+            else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+            else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+            else
+                bytes.push(
+                    0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63)
+                );
+        }
+        var out = '';
+        for (var j = 0; j < bytes.length; j += 3) {
+            var chunk = (bytes[j] << 16) | ((bytes[j + 1] || 0) << 8) | (bytes[j + 2] || 0);
+            out += this.BASE64.charAt((chunk >> 18) & 63) + this.BASE64.charAt((chunk >> 12) & 63);
+            out += j + 1 < bytes.length ? this.BASE64.charAt((chunk >> 6) & 63) : '=';
+            out += j + 2 < bytes.length ? this.BASE64.charAt(chunk & 63) : '=';
+        }
+        if (out.length > this.MAX_MESSAGE_CHARS)
+            throw new Error('BcForceSignOut: the message is ' + out.length + ' characters encoded; the limit is 65536');
+        return out;
     },
 
     /** A hold from a number of minutes (for), true (permanent) or nothing (off). */
@@ -223,14 +286,14 @@ BcForceSignOut.prototype = {
         return status === 0 || status === 408 || status === 429 || status >= 500;
     },
 
-    /** Retry-After (seconds) when the queue gives one, else 2, 4, 8 s; never more than MAX_DELAY_MS. */
-    _delay: function (response, attempt) {
+    /** Retry-After (seconds) when the queue gives one, else 30 s, 60 s, 120 s...; never more than MAX_DELAY_SECONDS. */
+    _retryAfterSeconds: function (response, attempt) {
         var retryAfter = parseInt(response.getHeader('Retry-After'), 10);
-        var delay = retryAfter >= 0 ? retryAfter * 1000 : Math.pow(2, attempt) * 1000;
-        return Math.min(delay, this.MAX_DELAY_MS);
+        var delay = retryAfter >= 0 ? retryAfter : 30 * Math.pow(2, attempt - 1);
+        return Math.min(delay, this.MAX_DELAY_SECONDS);
     },
 
-    /** The storage error code and message, never the request (it carries the token). */
+    /** The storage error code and message, never the request (the platform adds the token to it). */
     _errorOf: function (response) {
         if (response.haveError()) return response.getErrorMessage();
         var code = /<Code>([^<]*)<\/Code>/.exec(response.getBody() || '');

@@ -8,6 +8,8 @@ import { readUsers } from './readUsers';
 export const REQUEST_OPTIONS = {
     user: { type: 'string', short: 'u', multiple: true },
     'users-file': { type: 'string' },
+    column: { type: 'string' },
+    tenant: { type: 'string' },
     reason: { type: 'string', short: 'r' },
     env: { type: 'string', short: 'e', multiple: true },
     block: { type: 'string' },
@@ -22,11 +24,16 @@ export const REQUEST_OPTIONS = {
 
 export const REQUEST_OPTIONS_HELP = `Users (at least one; all sources are combined, duplicates folded):
   -u, --user <upn|objectId>   a user; repeat for more
-  --users-file <file.csv>     first column of each line; header optional; blank lines and # comments skipped
+  --users-file <file.csv>     a CSV file (an export as it is: quoted cells, BOM, CRLF; "," ";" or tab); the first
+                              column, header optional; blank lines and lines starting with # skipped
+  --column <header>           take the users from this column of the file or standard input, found by its header,
+                              e.g. --column "User principal name" for a Microsoft 365 admin center export
   -                           read users from standard input, in the same format
 
 Request:
   -r, --reason <text>         why (required; kept in the audit trail)
+  --tenant <tenant id>        the Entra tenant to act in (a GUID): AZURE_TENANT_ID (the default) or one of
+                              ALLOWED_TENANT_IDS
   -e, --env <name>            a Business Central environment; repeat or comma-separate; default: all active ones
   --block <duration>          also block Entra sign-in: 60m, 2h, 1d, until:<ISO time> or permanent
   --disable-bc <duration>     also disable the BC user in each environment, same durations
@@ -63,6 +70,7 @@ export async function requestInputOf(parsed: RequestArguments, io: CliIo): Promi
             users: values.user ?? [],
             stdin: positionals.includes('-'),
             ...(values['users-file'] !== undefined && { usersFile: values['users-file'] }),
+            ...(values.column !== undefined && { column: values.column }),
         },
         io,
     );
@@ -83,6 +91,7 @@ export async function requestInputOf(parsed: RequestArguments, io: CliIo): Promi
     return {
         problems: problems.problems,
         input: {
+            ...(values.tenant !== undefined && { tenantId: values.tenant.trim() }),
             users: users.ok ? users.users : [],
             ...(values.reason !== undefined && { reason: values.reason }),
             ...(environments.length > 0 && {

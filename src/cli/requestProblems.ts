@@ -5,6 +5,7 @@ import type { FieldProblem } from '../core/errors';
  * three sources, so their problems show the value instead.
  */
 const OPTION_OF_FIELD: readonly (readonly [field: string, option: string])[] = [
+    ['tenantId', '--tenant'],
     ['reason', '--reason'],
     ['environments', '--env'],
     ['actions.blockSignIn', '--block'],

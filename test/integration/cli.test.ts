@@ -270,6 +270,29 @@ describe('bc-signout against the simulator and Azurite', () => {
         expect(sessionsOf(alice.bcUserName)).toEqual([]);
     });
 
+    it('acts in the tenant --tenant names, when ALLOWED_TENANT_IDS lists it', async () => {
+        const other = '0c4e6a8b-1d3f-4a5c-9e7b-2f4d6a8c0e1b';
+        const env = { ALLOWED_TENANT_IDS: `${harness.simulator.tenantId},${other}` };
+        const before = { sessions: sessionsOf(dan.bcUserName), user: entraUser(dan.id) };
+        const run = await cli(
+            ['signout', '-u', dan.userPrincipalName, '-r', 'Partner tenant', '--tenant', other, '--json'],
+            { env },
+        );
+        // The simulator serves one tenant: the other one's endpoints answer "tenant not found".
+        expect(run.code).toBe(3);
+        expect(harness.simulator.callsTo('identity', undefined, `/${other}/`).length).toBeGreaterThan(0);
+        const result = JSON.parse(run.stdout) as SignOutResult;
+        const record = JSON.parse((await cli(['status', result.requestId, '--json'])).stdout) as {
+            request: { tenantId: string };
+        };
+        expect(record.request.tenantId).toBe(other);
+        expect({ sessions: sessionsOf(dan.bcUserName), user: entraUser(dan.id) }).toEqual(before);
+
+        const refused = await cli(['signout', '-u', dan.userPrincipalName, '-r', 'x', '--tenant', other]);
+        expect(refused.code).toBe(4);
+        expect(refused.stderr).toContain('tenantId (--tenant): is not a tenant this deployment serves');
+    });
+
     it('works as a real process, exit code and JSON included', async () => {
         expect(sessionsOf(hank.bcUserName).length).toBeGreaterThan(0);
         const run = await cliProcess(['signout', '-u', hank.userPrincipalName, '-r', 'Left the company', '--json']);

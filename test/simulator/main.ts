@@ -1,4 +1,5 @@
 import { startSimulator } from './index';
+import { localSettingsFor } from './localSettings';
 
 /** `--port N`, `--port=N` or SIMULATOR_PORT; 0 (a free port) when none is given. */
 function portFrom(args: readonly string[], env: NodeJS.ProcessEnv): number {
@@ -9,12 +10,17 @@ function portFrom(args: readonly string[], env: NodeJS.ProcessEnv): number {
     return port;
 }
 
+/**
+ * Runs the simulator until stopped. Standard output carries only the local.settings.json that points the app at it,
+ * so `npm run --silent simulator > local.settings.json` writes the file; everything else goes to standard error.
+ */
 async function main(): Promise<void> {
     const simulator = await startSimulator({ port: portFrom(process.argv.slice(2), process.env) });
-    console.log(`Tenant simulator listening on ${simulator.url}`);
-    console.log('# Settings for local.settings.json (the secret is a made-up test value).');
-    console.log('# The app must trust test/simulator/certs/ca.pem: start it through scripts/with-test-ca.js.');
-    for (const [name, value] of Object.entries(simulator.settings())) console.log(`${name}=${value}`);
+    console.log(JSON.stringify(localSettingsFor(simulator.settings()), null, 2));
+    console.error(`Tenant simulator listening on ${simulator.url} (Ctrl+C stops it).`);
+    console.error('Standard output is a complete local.settings.json for it and Azurite (npm run azurite); the');
+    console.error('client secret is a made-up test value. Start the host through scripts/with-test-ca.js so that it');
+    console.error('trusts the simulator: node scripts/with-test-ca.js func start');
     const stop = () => {
         simulator.close().then(
             () => process.exit(0),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FIXTURE, startSimulator, type SimulatorOptions, type TenantSimulator } from '../simulator';
+import { startSimulator, type SimulatorOptions, type TenantSimulator } from '../simulator';
+import { FIXTURE_PROTECTION } from '../simulator/localSettings';
 
 export interface AppHarness {
     simulator: TenantSimulator;
@@ -30,8 +31,7 @@ export async function startAppHarness(
         AzureWebJobsStorage: connectionString,
         SIGNOUT_QUEUE_NAME: queueName,
         AUDIT_TABLE_PREFIX: tablePrefix,
-        PROTECTED_USERS: FIXTURE.users.breakglass.userPrincipalName,
-        PROTECTED_GROUP_IDS: FIXTURE.groups.protectedAdmins.id,
+        ...FIXTURE_PROTECTION,
         CALLBACK_ALLOWED_HOSTS: 'hooks.example.com',
         ...options.settings,
     };

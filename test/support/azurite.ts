@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -54,6 +55,19 @@ async function waitForPort(port: number, child: ChildProcess, timeoutInMs: numbe
     throw new Error(`Azurite did not listen on port ${port} within ${timeoutInMs} ms`);
 }
 
+/**
+ * The flags of `npm run azurite` (package.json), the command the README gives developers: every test run starts
+ * Azurite with exactly these, so a flag the locked SDKs need (platform-facts §7) cannot go missing there.
+ */
+export function azuriteScriptFlags(): string[] {
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+    };
+    const [command, ...flags] = (manifest.scripts.azurite ?? '').split(/\s+/);
+    if (command !== 'azurite') throw new Error('package.json has no "azurite" script starting with azurite');
+    return flags;
+}
+
 /** Starts Azurite from node_modules, in memory, on free ports; `stop` ends exactly the process it started. */
 export async function startAzurite(): Promise<RunningAzurite> {
     const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
@@ -62,11 +76,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
         process.execPath,
         [
             entry,
-            '--inMemoryPersistence',
-            '--silent',
-            '--skipApiVersionCheck',
-            '--disableTelemetry',
-            '--loose',
+            ...azuriteScriptFlags(),
             '--blobHost',
             '127.0.0.1',
             '--queueHost',

@@ -19,7 +19,7 @@ trail; the request id is not claimed.
 ${REQUEST_OPTIONS_HELP}
 
 Example:
-  bc-signout preview --users-file leavers.csv --reason "Leavers" --env PRODUCTION
+  bc-signout preview --users-file export.csv --column "User principal name" --reason "Leavers" --env PRODUCTION
 
 Exit codes: 0 everything would be done, 2 only part of it, 3 nothing could be, 4 bad input.`,
 

@@ -21,7 +21,7 @@ ${REQUEST_OPTIONS_HELP}
 
 Examples:
   bc-signout signout --user alice@contoso.com --reason "Stolen laptop" --ticket servicenow:INC0012345
-  bc-signout signout --users-file leavers.csv --reason "Leavers" --env PRODUCTION --disable-bc 2h
+  bc-signout signout --users-file export.csv --column "User principal name" --reason "Leavers" --env PRODUCTION --disable-bc 2h
   az ad group member list -g Contractors --query "[].userPrincipalName" -o tsv | bc-signout signout - --reason "Contract ended" --block permanent
 
 Exit codes: 0 completed, 2 partial, 3 failed (also when the run stopped; resume with bc-signout resume <id>),

@@ -65,6 +65,18 @@ describe('bc-signout main', () => {
         expect(stderr).toContain('environments[0] (--env): must be a Business Central environment name');
     });
 
+    it('accepts --tenant only for a tenant the deployment serves (AZURE_TENANT_ID or ALLOWED_TENANT_IDS)', async () => {
+        const other = '22222222-2222-2222-2222-222222222222';
+        const refused = await run(['preview', '-u', 'alice@contoso.com', '-r', 'x', '--tenant', other, '--json']);
+        expect(refused.code).toBe(4);
+        expect(JSON.parse(refused.stdout)).toMatchObject({
+            error: { details: [{ field: 'tenantId', reason: 'is not a tenant this deployment serves' }] },
+        });
+        const notGuid = await run(['preview', '-u', 'alice@contoso.com', '-r', 'x', '--tenant', 'contoso.com']);
+        expect(notGuid.code).toBe(4);
+        expect(notGuid.stderr).toContain('tenantId (--tenant): must be a GUID');
+    });
+
     it('keeps standard output pure JSON with --json, errors included', async () => {
         const invalid = await run(['preview', '-', '--json', '--watch-minutes', '5000', '--reason', 'x'], {
             stdin: 'upn\nalice@contoso.com\n',

@@ -396,6 +396,24 @@ describe('connector request body against the API schema (src/core/request/signOu
         expect(contract(connectorBody)).toEqual(contract(asConnectorShape(apiJsonSchema)));
     });
 
+    it('never tells to leave a list empty that must hold an item: the API refuses an empty list', () => {
+        const contradictions = propertiesOf({ $ref: '#/definitions/SignOutRequest' }, 'body')
+            .filter(
+                ([, property]) =>
+                    Number(property.minItems ?? 0) >= 1 &&
+                    /leave (it |this field )?empty/i.test(String(property.description)),
+            )
+            .map(([at]) => at);
+        expect(contradictions).toEqual([]);
+        const environments = connectorBody.properties?.environments;
+        expect(environments?.minItems).toBe(1);
+        expect(environments?.description).toMatch(/leave this field out/);
+        // What the description promises, the API does: no field means every active environment, [] is refused.
+        const parsed = parseSignOutRequest({ users: ['adele.vance@contoso.com'], reason: 'x' }, policy);
+        expect(parsed.ok && parsed.value.environments).toBe('all');
+        expect(parseSignOutRequest({ users: ['a@contoso.com'], reason: 'x', environments: [] }, policy).ok).toBe(false);
+    });
+
     it('offers the hold modes and ticket systems the API defines', () => {
         const actions = connectorBody.properties?.actions?.properties ?? {};
         expect(actions.blockSignIn?.properties?.mode?.enum).toEqual([...HOLD_MODES]);

@@ -167,12 +167,35 @@ describe('infra defaults and parameters', () => {
         expect(read('infra/core/monitoring.bicep')).toMatch(/DisableLocalAuth: true/i);
     });
 
-    it('runs on a Flex Consumption plan on Linux with Node.js 20 or 22', () => {
+    /** The decorators written directly above `param <name>`, without comment lines. */
+    const decoratorsOf = (name: string): string => {
+        const lines = mainBicep.split('\n');
+        const at = lines.findIndex((line) => line.startsWith(`param ${name} `));
+        if (at < 0) throw new Error(`main.bicep declares no parameter ${name}`);
+        let start = at;
+        while (start > 0 && /^(@|\s|\}|\)|\/\/)/.test(lines[start - 1]!) && lines[start - 1]!.trim() !== '') start -= 1;
+        return lines
+            .slice(start, at)
+            .filter((line) => !line.trim().startsWith('//'))
+            .join('\n');
+    };
+
+    it('runs on a Flex Consumption plan on Linux with Node.js 22 by default (20 is past end of life)', () => {
         const functionAppBicep = read('infra/app/functionApp.bicep');
         expect(functionAppBicep).toMatch(/tier: 'FlexConsumption'\s*name: 'FC1'/);
         expect(functionAppBicep).toMatch(/reserved: true/);
         expect(functionAppBicep).toMatch(/name: 'node'\s*version: nodeVersion/);
-        expect(mainBicep).toMatch(/@allowed\(\['20', '22'\]\)\s*@description\([^)]*\)\s*param nodeVersion/);
+        expect(parameters.get('nodeVersion')).toBe("'22'");
+        expect(decoratorsOf('nodeVersion')).toMatch(/@allowed\(\['20', '22'\]\)/);
+    });
+
+    it('offers every instance size Flex Consumption has: 512, 2048 and 4096 MB', () => {
+        expect(decoratorsOf('instanceMemoryMB')).toMatch(/@allowed\(\[512, 2048, 4096\]\)/);
+        expect(parameters.get('instanceMemoryMB')).toBe('2048');
+    });
+
+    it('marks location as an azd location, so azd offers its region picker and fills it from AZURE_LOCATION', () => {
+        expect(decoratorsOf('location')).toMatch(/@metadata\(\{\s*azd: \{\s*type: 'location'\s*\}\s*\}\)/);
     });
 });
 
