@@ -139,7 +139,7 @@ describe('npm run simulator', () => {
     it('is a configuration the app accepts as it is', () => {
         const config = readConfig(localSettings.Values);
         expect(config.allowedTenantIds).toEqual([FIXTURE.tenantId]);
-        expect(config.protectedUsers).toEqual([FIXTURE.users.breakglass.userPrincipalName]);
+        expect(config.protectedUsers).toEqual([{ value: FIXTURE.users.breakglass.userPrincipalName }]);
     });
 });
 

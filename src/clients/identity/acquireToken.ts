@@ -11,10 +11,17 @@ const CREDENTIAL_ERRORS = new Set(['AuthenticationRequiredError', 'Authenticatio
 export function credentialFailure(error: unknown, scope: string): AuthenticationFailedError | undefined {
     if (error instanceof AuthenticationFailedError) return error;
     const name = error instanceof Error ? error.name : '';
+    // The Graph SDK wraps a credential's error in a GraphError that keeps the original name as its `code`.
+    const wrapped = (error as { code?: unknown } | null)?.code;
+    const kind = CREDENTIAL_ERRORS.has(name)
+        ? name
+        : typeof wrapped === 'string' && CREDENTIAL_ERRORS.has(wrapped)
+          ? wrapped
+          : '';
     const message = error instanceof Error ? error.message : String(error);
     const aadsts = /AADSTS\d+/.exec(message)?.[0];
-    if (!aadsts && !CREDENTIAL_ERRORS.has(name)) return undefined;
-    const code = aadsts ?? name;
+    if (!aadsts && !kind) return undefined;
+    const code = aadsts ?? kind;
     return new AuthenticationFailedError(code, `Could not get a token for ${scope} (${code})`);
 }
 
