@@ -53,20 +53,12 @@ async function main(): Promise<void> {
     const { single, accept } = await handlerScenarios(L);
     const bulk = await runBulkSignOut(shape, L);
     const baseline = await runBaseline(shape, options.baselineUsers, L);
-    const floor = floorOf({
-        ...shape,
-        latencyInMs: L,
-        batchSize: 20,
-        graphBatchesInFlight: bulk.settings.graphBatchesInFlight,
-        bcConcurrency: bulk.settings.bcConcurrency,
-        checksGroups: true,
-        writeQuota: GRAPH_WRITE_QUOTA,
-    });
+    const floor = floorOf({ ...shape, latencyInMs: L, cold: true });
     const targets = checkTargets({
         roundTrips: single.roundTrips,
         bulkInMs: bulk.wallInMs,
         baselineInMs: baseline.estimatedWallInMs,
-        floorInMs: floor.perEnvironmentInMs,
+        floorInMs: floor.totalInMs,
         coldStartAppInMs: coldStart.app.processInMs,
         coldStartBareInMs: coldStart.bare.processInMs,
     });

@@ -13,13 +13,14 @@ import type { SimulatorBehaviour } from './options';
 import { newRequestId } from './random';
 import { handleGroups, listDirectoryAudits, listRoleAssignments, listUsers } from './graphDirectoryRoutes';
 import type { EntraUserRecord, TenantState } from './state';
-import type { WriteQuota } from './writeQuota';
+import type { ResourceUnitQuota, WriteQuota } from './writeQuota';
 
 export interface GraphDeps {
     state: TenantState;
     clock: SimulatorClock;
     behaviour: SimulatorBehaviour;
     quota: WriteQuota;
+    unitQuota: ResourceUnitQuota;
     /** Public base of the Graph prefix, e.g. `https://127.0.0.1:1234/graph`, for `@odata.context`. */
     baseUrl: string;
 }
@@ -95,6 +96,14 @@ export function handleGraph(req: SimRequest, deps: GraphDeps): SimResponse {
     if (version !== 'v1.0') return graphError(400, 'BadRequest', `Invalid version: ${version}`);
     if (collection === undefined || collection === '') return graphError(400, 'BadRequest', 'Invalid request.');
     const path = req.segments.slice(1).join('/');
+    // Every request spends resource units: a list 2, anything else 1 (platform-facts §1).
+    const isList =
+        (collection === 'users' && !reference) ||
+        (collection === 'groups' && action !== undefined) ||
+        path === 'roleManagement/directory/roleAssignments' ||
+        path === 'auditLogs/directoryAudits';
+    const units = deps.unitQuota.take(isList ? 2 : 1);
+    if (!units.ok) return graphThrottled(units.retryAfterSeconds);
     if (collection === 'groups' && reference) return handleGroups(req, reference, req.segments.slice(3), deps);
     if (path === 'roleManagement/directory/roleAssignments') return listRoleAssignments(req, deps);
     if (path === 'auditLogs/directoryAudits') return listDirectoryAudits(req, deps);

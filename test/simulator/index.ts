@@ -8,7 +8,7 @@ import { RealityModel } from './reality';
 import { SimulatorServer } from './server';
 import { TenantState, type BcSessionRecord } from './state';
 import { RESOURCE_PREFIXES, TokenService } from './tokenService';
-import { WriteQuota } from './writeQuota';
+import { ResourceUnitQuota, WriteQuota } from './writeQuota';
 
 export { parseUsDateTime, usDateTime } from './bcFormat';
 export { etagOf } from './bcAutomationRoutes';
@@ -75,6 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Te
         tokens,
         reality,
         quota: new WriteQuota(clock, () => behaviour.graphWriteQuota),
+        unitQuota: new ResourceUnitQuota(clock, () => behaviour.graphResourceUnitQuota),
         random: seededRandom(options.seed ?? 1),
     });
     const url = await server.listen(options.port ?? 0);

@@ -1,5 +1,5 @@
 import type { TenantFixture } from './fixture';
-import type { WriteQuotaLimit } from './writeQuota';
+import type { ResourceUnitLimit, WriteQuotaLimit } from './writeQuota';
 
 export interface SimulatorOptions {
     /** Default: `defaultFixture()`. */
@@ -16,6 +16,8 @@ export interface SimulatorOptions {
     latencyMs?: number;
     /** Graph identity write limit (default 3,000 per 150,000 ms): over it, 429 + Retry-After. */
     graphWriteQuota?: WriteQuotaLimit;
+    /** Graph resource units (default 3,500 per 10,000 ms, the smallest tenant's): over it, 429 + Retry-After. */
+    graphResourceUnitQuota?: ResourceUnitLimit;
     /** Admin Center get-one environment: a bare object (default) or wrapped in `value` as the doc shows. */
     environmentGetShape?: 'bare' | 'wrapped';
     /**
@@ -43,6 +45,7 @@ export interface SimulatorBehaviour {
     reconnectDelayMs: number;
     latencyMs: number;
     graphWriteQuota: WriteQuotaLimit;
+    graphResourceUnitQuota: ResourceUnitLimit;
     environmentGetShape: 'bare' | 'wrapped';
     fieldCase: 'camel' | 'doc' | 'pascal';
     sessionPageSize?: number;
@@ -58,6 +61,7 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         reconnectDelayMs: options.reconnectDelayMs ?? 60_000,
         latencyMs: options.latencyMs ?? 0,
         graphWriteQuota: options.graphWriteQuota ?? { writes: 3000, perMs: 150_000 },
+        graphResourceUnitQuota: options.graphResourceUnitQuota ?? { units: 3500, perMs: 10_000 },
         environmentGetShape: options.environmentGetShape ?? 'bare',
         fieldCase: options.fieldCase ?? 'camel',
         sessionPageSize: options.sessionPageSize,

@@ -17,7 +17,7 @@ import type { SimulatorBehaviour } from './options';
 import type { RealityModel } from './reality';
 import type { TenantState } from './state';
 import { RESOURCE_PREFIXES, type TokenCheck, type TokenService } from './tokenService';
-import type { WriteQuota } from './writeQuota';
+import type { ResourceUnitQuota, WriteQuota } from './writeQuota';
 
 /** Everything a request may read or change. */
 export interface SimulatorContext {
@@ -29,6 +29,7 @@ export interface SimulatorContext {
     tokens: TokenService;
     reality: RealityModel;
     quota: WriteQuota;
+    unitQuota: ResourceUnitQuota;
     /** Orders `$batch` answers. */
     random: () => number;
 }

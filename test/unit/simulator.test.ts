@@ -6,7 +6,7 @@ import { seededRandom, shuffled } from '../simulator/random';
 import { RealityModel } from '../simulator/reality';
 import { TenantState } from '../simulator/state';
 import { resourceOfScope } from '../simulator/tokenService';
-import { WriteQuota } from '../simulator/writeQuota';
+import { ResourceUnitQuota, WriteQuota } from '../simulator/writeQuota';
 
 describe('usDateTime', () => {
     it.each([
@@ -81,6 +81,21 @@ describe('WriteQuota', () => {
         expect(quota.take()).toEqual({ ok: false, retryAfterSeconds: 6 });
         clock.advance(6_000);
         expect(quota.take()).toEqual({ ok: true });
+    });
+});
+
+describe('ResourceUnitQuota', () => {
+    it('counts what each request costs, and says when enough units free up for the next one', () => {
+        const clock = createClock();
+        const quota = new ResourceUnitQuota(clock, () => ({ units: 3, perMs: 10_000 }));
+        expect(quota.take(2)).toEqual({ ok: true });
+        clock.advance(3_000);
+        expect(quota.take(1)).toEqual({ ok: true });
+        expect(quota.take(2)).toEqual({ ok: false, retryAfterSeconds: 7 });
+        expect(quota.take(1)).toEqual({ ok: false, retryAfterSeconds: 7 });
+        clock.advance(7_000);
+        expect(quota.take(2)).toEqual({ ok: true });
+        expect(quota.take(1)).toEqual({ ok: false, retryAfterSeconds: 3 });
     });
 });
 
