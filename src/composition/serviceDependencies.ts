@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { CallbackSender } from '../clients/callback/callbackSender';
-import { createCredential } from '../clients/identity/createCredential';
+import { createCredential, credentialKind } from '../clients/identity/createCredential';
 import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
 import { appConfig, type AppConfig } from '../config';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
@@ -18,6 +18,13 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
             defaultTenantId: config.identity.tenantId,
             allowedTenantIds: config.allowedTenantIds,
             callbackHosts: config.callbackHosts,
+        },
+        callers: {
+            bulkThreshold: config.callers.bulkThreshold,
+            maxUsersPerHour: config.callers.maxUsersPerHour,
+            homeTenantId: config.identity.tenantId,
+            managedIdentity: credentialKind(config.identity) === 'managed-identity',
+            tenantCallers: config.callers.tenantCallers,
         },
         engine: {
             protectedUsers: config.protectedUsers,

@@ -2,9 +2,13 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { ConfigurationError } from '../core/errors';
+import { authorize } from './http/authorize';
 
-/** GET /api/health: configuration valid and storage reachable. Names a bad setting, never a value. */
-export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+/**
+ * GET /api/health: configuration valid and storage reachable. Names a bad setting, never a value. Public (an
+ * availability probe has no token): it is on App Service authentication's excluded paths and tells nothing else.
+ */
+export async function health(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     try {
         appConfig();
     } catch (error) {
@@ -14,6 +18,8 @@ export async function health(_request: HttpRequest, context: InvocationContext):
             jsonBody: { status: 'unhealthy', checks: { configuration: `invalid: ${setting}`, storage: 'not checked' } },
         };
     }
+    const caller = authorize(request, 'public');
+    if (!caller.ok) return caller.response;
     try {
         await (await services()).audit.getRequest('health-probe');
     } catch (error) {

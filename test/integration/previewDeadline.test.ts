@@ -16,6 +16,7 @@ describe('preview deadline', () => {
         harness.simulator.faults.add({ service: 'graph', kind: 'latency', latencyMs: 60_000 });
         const outcome = await previewRequest(
             { users: [FIXTURE.users.alice.userPrincipalName], reason: 'what if' },
+            { kind: 'cli', id: 'test', verified: false },
             deps,
         );
         harness.simulator.faults.clear();

@@ -32,6 +32,11 @@ export interface SimulatorOptions {
     staleEtagStatus?: 409 | 412;
     /** Seed of the PRNG that orders `$batch` answers. Default 1. */
     seed?: number;
+    /**
+     * Access tokens as `opaque` strings (default: clients must not rely on their shape) or `jwt`-shaped, with the
+     * claims Entra puts in an app-only token (`oid`, `appid`, `tid`), unsigned.
+     */
+    accessTokenFormat?: 'opaque' | 'jwt';
 }
 
 /** The options that shape answers; live, so tests may change them on a running simulator. */
@@ -46,6 +51,7 @@ export interface SimulatorBehaviour {
     sessionPageSize?: number;
     companiesShape: 'collection' | 'bare';
     staleEtagStatus: 409 | 412;
+    accessTokenFormat: 'opaque' | 'jwt';
 }
 
 export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour {
@@ -60,5 +66,6 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         sessionPageSize: options.sessionPageSize,
         companiesShape: options.companiesShape ?? 'collection',
         staleEtagStatus: options.staleEtagStatus ?? 409,
+        accessTokenFormat: options.accessTokenFormat ?? 'opaque',
     };
 }

@@ -1,3 +1,4 @@
+import type { CallerPolicy } from '../callers/admission';
 import type { EngineSettings } from '../engine/signOutEngine';
 import type { AuditStore } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
@@ -15,6 +16,7 @@ export interface TenantServices {
 
 export interface ServiceSettings {
     policy: RequestPolicy;
+    callers: CallerPolicy;
     engine: EngineSettings;
     /** How long a worker owns a request without renewing; past it, a redelivered message may take over. */
     leaseInMs: number;

@@ -1,18 +1,25 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { AuthenticationFailedError, ConfigurationError, TransientServiceError } from '../../core/errors';
-import { errorResponse, serviceUnavailable } from './responses';
+import {
+    AuthenticationFailedError,
+    ConfigurationError,
+    TransientServiceError,
+    ValidationError,
+} from '../../core/errors';
+import { badRequest, errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**
- * Maps what escapes a handler once, at the edge: a transient dependency failure is 503 with `Retry-After`, a bad
- * setting is 500 naming the setting, anything else 500 without internals. Only names and codes are logged.
+ * Maps what escapes a handler once, at the edge: input found bad deeper down (e.g. a continuation token) is 400
+ * naming the field, a transient dependency failure is 503 with `Retry-After`, a bad setting is 500 naming the
+ * setting, anything else 500 without internals. Only names and codes are logged.
  */
 export function handleErrors(handler: HttpHandler): HttpHandler {
     return async (request, context) => {
         try {
             return await handler(request, context);
         } catch (error) {
+            if (error instanceof ValidationError) return badRequest(error.problems);
             if (error instanceof TransientServiceError) {
                 context.warn(`dependency unavailable: ${error.service} ${error.code}`);
                 return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
