@@ -5,6 +5,7 @@ import {
     TransientServiceError,
     ValidationError,
 } from '../../core/errors';
+import { quoted } from '../../core/logText';
 import { badRequest, errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -21,11 +22,11 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
         } catch (error) {
             if (error instanceof ValidationError) return badRequest(error.problems);
             if (error instanceof TransientServiceError) {
-                context.warn(`dependency unavailable: ${error.service} ${error.code}`);
+                context.warn(`dependency unavailable: ${error.service} ${quoted(error.code)}`);
                 return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
             }
             if (error instanceof AuthenticationFailedError) {
-                context.error(`authentication failed: ${error.code}`);
+                context.error(`authentication failed: ${quoted(error.code)}`);
                 return errorResponse(
                     502,
                     'upstream-authentication-failed',
