@@ -26,7 +26,7 @@ param protectedGroupIds string = ''
 @description('Comma-separated https hosts a request may name as callbackUrl, e.g. contoso.service-now.com or *.logic.azure.com. Empty = no callbacks.')
 param callbackAllowedHosts string = ''
 
-@description('Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on. Empty = any caller holding a function key.')
+@description('Comma-separated object or app ids allowed to call the HTTP API, on top of their app roles. Empty = any caller holding a role.')
 param allowedCallerIds string = ''
 
 @description('Principal (object) ids of apps that put requests on the queue, e.g. the ServiceNow app registration, comma-separated. Each gets only Storage Queue Data Message Sender on the request queue.')
@@ -65,7 +65,7 @@ var tags = { 'azd-env-name': environmentName }
 // The audit tables are <prefix><suffix>. The code creates them idempotently too; creating them here makes the
 // environment complete before the first request.
 var auditTableNames = [
-  for suffix in ['Requests', 'Events', 'UserIndex', 'Timeline', 'Watches', 'Holds', 'Leases']: '${auditTablePrefix}${suffix}'
+  for suffix in ['Requests', 'Events', 'UserIndex', 'Timeline', 'Watches', 'Holds', 'Leases', 'Usage']: '${auditTablePrefix}${suffix}'
 ]
 // Comma-separated in the parameter so that azd can pass it from an environment variable.
 var queueSenders = filter(map(split(queueSenderPrincipalIds, ','), id => trim(id)), id => !empty(id))
@@ -166,6 +166,16 @@ module functionApp 'app/functionApp.bicep' = {
   }
 }
 
+// Entra ID in front of the API: its app registration with the app roles, and App Service authentication.
+module authentication 'app/authentication.bicep' = {
+  name: 'authentication'
+  scope: resourceGroup
+  params: {
+    functionAppName: functionApp.outputs.name
+    apiAppUniqueName: 'bc-force-signout-${resourceToken}'
+  }
+}
+
 // azd saves these in .azure/<env>/.env; the set-up steps in infra/README.md read them.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -176,3 +186,6 @@ output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output SIGNOUT_QUEUE_NAME string = queueName
+output API_APP_ID string = authentication.outputs.apiAppId
+output API_IDENTIFIER_URI string = authentication.outputs.apiIdentifierUri
+output API_SERVICE_PRINCIPAL_ID string = authentication.outputs.apiServicePrincipalId

@@ -31,6 +31,7 @@ export interface AppConfig {
     serviceObjectId?: string;
     allowedTenantIds: string[];
     allowedCallerIds: string[];
+    callers: CallerSettings;
     callbackHosts: string[];
     maxUsersPerRequest: number;
     sweepSchedule: string;
@@ -41,6 +42,24 @@ export interface AppConfig {
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
     retentionDays: number;
+}
+
+/** Who may call, and how much: App Service authentication, roles, limits and tenants per caller. */
+export interface CallerSettings {
+    /** App Service authentication is on (`WEBSITE_AUTH_ENABLED=True`): the caller identity header can be trusted. */
+    authenticationEnabled: boolean;
+    /** Every HTTP call needs an authenticated caller; when false, a function key alone calls with every role. */
+    authenticationRequired: boolean;
+    bulkThreshold: number;
+    maxUsersPerHour: number;
+    /** Who may name a tenant other than the home tenant (`TENANT_CALLERS`). */
+    tenantCallers: TenantCaller[];
+}
+
+export interface TenantCaller {
+    tenantId: string;
+    /** An object or app id, a queue name, or `*`. */
+    callerId: string;
 }
 
 type Environment = Record<string, string | undefined>;
@@ -101,6 +120,14 @@ class SettingsReader {
         return parsed;
     }
 
+    /** `true` or `false` in any case; `fallback` when absent. */
+    boolean(name: SettingName, fallback: boolean): boolean {
+        const value = this.raw(name)?.toLowerCase();
+        if (value === undefined) return fallback;
+        if (value !== 'true' && value !== 'false') throw new ConfigurationError(name, 'must be true or false');
+        return value === 'true';
+    }
+
     list(name: SettingName, check?: (item: string) => string | undefined): string[] {
         const items = (this.raw(name) ?? '')
             .split(/[,;\s]+/)
@@ -150,6 +177,33 @@ const mustBeHostPattern = (item: string) =>
     /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i.test(item)
         ? undefined
         : 'is not a host name (e.g. prod-01.westeurope.logic.azure.com, *.service-now.com or hooks.example.com:8443)';
+
+const mustBeCallerId = (item: string) =>
+    GUID_PATTERN.test(item) || item === '*' || /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(item)
+        ? undefined
+        : 'is not an object or app id, a queue name or *';
+const mustBeTenantCaller = (item: string) => {
+    const [tenantId = '', callerId = '', ...rest] = item.split('=');
+    if (rest.length > 0 || !GUID_PATTERN.test(tenantId)) return 'must be <tenant id>=<caller>';
+    return mustBeCallerId(callerId);
+};
+
+function readCallers(settings: SettingsReader, maxUsersPerRequest: number): CallerSettings {
+    // The platform sets WEBSITE_AUTH_ENABLED to `True` when App Service authentication is on (platform-facts §9).
+    const authenticationEnabled = settings.optional('WEBSITE_AUTH_ENABLED')?.toLowerCase() === 'true';
+    const inAzure = settings.optional('WEBSITE_SITE_NAME') !== undefined;
+    return {
+        authenticationEnabled,
+        authenticationRequired: settings.boolean('AUTH_REQUIRED', inAzure),
+        bulkThreshold: settings.integer('BULK_THRESHOLD', 1, 10_000),
+        // At least one request's worth, or a request at the limit could never be accepted.
+        maxUsersPerHour: settings.integer('CALLER_MAX_USERS_PER_HOUR', maxUsersPerRequest, 10_000),
+        tenantCallers: settings.list('TENANT_CALLERS', mustBeTenantCaller).map((item) => {
+            const [tenantId = '', callerId = ''] = item.split('=');
+            return { tenantId: tenantId.toLowerCase(), callerId: callerId.toLowerCase() };
+        }),
+    };
+}
 
 function readStorage(settings: SettingsReader): StorageConfig {
     const connectionString = settings.optional('AzureWebJobsStorage');
@@ -211,6 +265,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
     const servedTenantIds = allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId];
+    const maxUsersPerRequest = settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000);
 
     return {
         storage: readStorage(settings),
@@ -236,9 +291,10 @@ export function readConfig(env: Environment = process.env): AppConfig {
         protectedRoles: readProtectedRoles(settings),
         ...(serviceObjectId && { serviceObjectId }),
         allowedTenantIds: servedTenantIds,
-        allowedCallerIds: settings.list('ALLOWED_CALLER_IDS'),
+        allowedCallerIds: settings.list('ALLOWED_CALLER_IDS', mustBeGuid).map((id) => id.toLowerCase()),
+        callers: readCallers(settings, maxUsersPerRequest),
         callbackHosts: settings.list('CALLBACK_ALLOWED_HOSTS', mustBeHostPattern),
-        maxUsersPerRequest: settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000),
+        maxUsersPerRequest,
         sweepSchedule,
         accessTokenWindowMinutes: settings.integer('ACCESS_TOKEN_WINDOW_MINUTES', 0, 1_440),
         bcConcurrency: settings.integer('BC_CONCURRENCY', 1, 5),

@@ -139,9 +139,48 @@ export const SETTINGS = [
     {
         name: 'ALLOWED_CALLER_IDS',
         description:
-            'Comma-separated principal ids allowed to call the HTTP API when App Service authentication is on; empty = any.',
+            'Comma-separated object or app ids allowed to call the HTTP API, on top of the app roles; empty = any caller holding the role. Refuses key-only callers when set.',
         defaultValue: '',
         providedBy: 'infra',
+    },
+    {
+        name: 'WEBSITE_AUTH_ENABLED',
+        description:
+            'Set to `True` by App Service when its authentication is on: only then is the caller identity header (`x-ms-client-principal`) trusted.',
+        providedBy: 'platform',
+    },
+    {
+        name: 'WEBSITE_SITE_NAME',
+        description:
+            "Set by App Service / Functions in Azure (the app's name): its presence makes AUTH_REQUIRED default to true.",
+        providedBy: 'platform',
+    },
+    {
+        name: 'AUTH_REQUIRED',
+        description:
+            'Whether every HTTP call needs an Entra ID caller (App Service authentication); `false` lets a function key alone call with every role, recorded as unauthenticated. Default: `true` in Azure (WEBSITE_SITE_NAME set), `false` elsewhere.',
+        providedBy: 'infra',
+    },
+    {
+        name: 'BULK_THRESHOLD',
+        description:
+            'A request naming more users than this needs the app role SignOut.Block, as blocking sign-in or disabling BC users does.',
+        defaultValue: '50',
+        providedBy: 'optional',
+    },
+    {
+        name: 'CALLER_MAX_USERS_PER_HOUR',
+        description:
+            'Most users one HTTP caller may name across its requests in any hour (dry runs not counted); over it, 429 with Retry-After. At least MAX_USERS_PER_REQUEST.',
+        defaultValue: '2000',
+        providedBy: 'optional',
+    },
+    {
+        name: 'TENANT_CALLERS',
+        description:
+            'Comma-separated `<tenant id>=<caller>` pairs: who may name a tenant other than AZURE_TENANT_ID. A caller is an object or app id, a queue name (its messages), or `*`. Empty = nobody.',
+        defaultValue: '',
+        providedBy: 'optional',
     },
     {
         name: 'CALLBACK_ALLOWED_HOSTS',

@@ -44,6 +44,8 @@ var appSettings = {
   PROTECTED_GROUP_IDS: protectedGroupIds
   CALLBACK_ALLOWED_HOSTS: callbackAllowedHosts
   ALLOWED_CALLER_IDS: allowedCallerIds
+  // App Service authentication (app/authentication.bicep) is on: a function key alone is never enough.
+  AUTH_REQUIRED: 'true'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

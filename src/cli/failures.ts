@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config';
+import type { Refusal } from '../core/callers/admission';
 import {
     AuthenticationFailedError,
     ConfigurationError,
@@ -28,6 +29,14 @@ export function invalidRequest(out: Output, problems: readonly FieldProblem[], i
         errorDocument('invalid-request', 'The request is not valid; see details for each field.', [...problems]),
         ['bc-signout: the request is not valid; nothing was done:', ...formatProblems(problems, input)],
     );
+    return EXIT.invalid;
+}
+
+/** A request the CLI's identity may not have run (e.g. a tenant TENANT_CALLERS does not pair it with). */
+export function refused(out: Output, refusal: Refusal): ExitCode {
+    out.error(errorDocument(refusal.code, refusal.message, [{ field: refusal.field, reason: refusal.message }]), [
+        `bc-signout: ${refusal.message}`,
+    ]);
     return EXIT.invalid;
 }
 

@@ -1,5 +1,5 @@
 import { serviceSettings } from '../composition/serviceDependencies';
-import { parseSignOutRequest, type SignOutRequest } from '../core/request/signOutRequest';
+import { parseSignOutRequest, type ParsedRequest } from '../core/request/signOutRequest';
 import type { CommandContext } from './commands/command';
 import { invalidRequest, usageError } from './failures';
 import { Output } from './output';
@@ -7,7 +7,7 @@ import { parseRequestArguments, requestInputOf, type RequestInput } from './requ
 import { combineProblems } from './requestProblems';
 
 export type ReadRequest =
-    { ok: true; out: Output; input: RequestInput['input']; request: SignOutRequest } | { ok: false; exitCode: number };
+    { ok: true; out: Output; input: RequestInput['input']; request: ParsedRequest } | { ok: false; exitCode: number };
 
 /**
  * The command line of `signout` or `preview` as a validated request. Checked before any connection is made, so
@@ -30,5 +30,5 @@ export async function readRequest(
     const request = parseSignOutRequest(input, serviceSettings(context.config).policy, now);
     const all = combineProblems(problems, request.ok ? [] : request.problems);
     if (!request.ok || all.length > 0) return { ok: false, exitCode: invalidRequest(out, all, input) };
-    return { ok: true, out, input, request: request.value };
+    return { ok: true, out, input, request };
 }

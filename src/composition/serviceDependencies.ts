@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { CallbackSender } from '../clients/callback/callbackSender';
-import { createCredential } from '../clients/identity/createCredential';
+import { createCredential, credentialKind } from '../clients/identity/createCredential';
 import { StorageRequestQueue } from '../clients/queue/storageRequestQueue';
 import { appConfig, type AppConfig } from '../config';
 import { buildProtectedSet } from '../core/guard/buildProtectedSet';
@@ -39,6 +39,13 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
             defaultTenantId: config.identity.tenantId,
             allowedTenantIds: config.allowedTenantIds,
             callbackHosts: config.callbackHosts,
+        },
+        callers: {
+            bulkThreshold: config.callers.bulkThreshold,
+            maxUsersPerHour: config.callers.maxUsersPerHour,
+            homeTenantId: config.identity.tenantId,
+            managedIdentity: credentialKind(config.identity) === 'managed-identity',
+            tenantCallers: config.callers.tenantCallers,
         },
         engine: {
             accessTokenWindowMinutes: config.accessTokenWindowMinutes,

@@ -1,24 +1,42 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
-import { appConfig } from '../config';
-import { callerOf } from './http/caller';
+import { ROLES } from '../core/callers/roles';
+import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
+import { quoted } from '../core/logText';
 import { readJsonBody } from './http/readJsonBody';
-import { badRequest } from './http/responses';
+import { badRequest, errorResponse, forbidden } from './http/responses';
 import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
 
 /** POST /api/signouts: validate, claim the request id, queue it; 202 with the status URL (async request-reply). */
 export async function acceptSignOut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-    const caller = callerOf(request, appConfig().allowedCallerIds);
+    const caller = authorize(request, ROLES.request);
     if (!caller.ok) return caller.response;
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
-    const { acceptRequest } = await import('../core/service/acceptRequest');
-    const outcome = await acceptRequest(body.value, caller.caller, 'http', await services());
-    if (outcome.kind === 'invalid') return badRequest(outcome.problems);
+    const { acceptRequest, conflictMessage } = await import('../core/service/acceptRequest');
+    const outcome = await acceptRequest(body.value, caller.caller, await services());
+    switch (outcome.kind) {
+        case 'invalid':
+            return badRequest(outcome.problems);
+        case 'refused':
+            return forbidden(outcome.refusal);
+        case 'limited':
+            return errorResponse(
+                429,
+                'caller-limit',
+                'This caller named more users in the last hour than CALLER_MAX_USERS_PER_HOUR allows; try again later.',
+                [],
+                { 'Retry-After': String(outcome.retryAfterInSeconds) },
+            );
+        case 'conflict':
+            return errorResponse(409, 'request-id-conflict', conflictMessage(outcome.record.requestId), [
+                { field: 'requestId', reason: 'is already used by a different request' },
+            ]);
+    }
     const { requestId, state } = outcome.record;
     const statusUrl = statusUrlFor(request, requestId);
-    context.log(`sign-out ${requestId} ${outcome.kind} (${state}) for caller ${caller.caller.id}`);
+    context.log(`sign-out ${quoted(requestId)} ${outcome.kind} (${state}) for caller ${quoted(caller.caller.id)}`);
     return {
         status: 202,
         headers: { Location: statusUrl, 'Retry-After': String(POLL_AFTER_SECONDS) },

@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
-import { appConfig } from '../config';
+import { ROLES } from '../core/callers/roles';
 import { REQUEST_ID_PATTERN } from '../core/request/patterns';
 import { FINAL_STATES } from '../core/result';
-import { callerOf } from './http/caller';
+import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { publicRecord } from '../core/service/publicRecord';
 import { badRequest, errorResponse } from './http/responses';
@@ -11,7 +11,7 @@ import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
 
 /** GET /api/signouts/{requestId}: 202 while queued or running (Power Automate keeps polling), 200 when final. */
 export async function getSignOutStatus(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-    const caller = callerOf(request, appConfig().allowedCallerIds);
+    const caller = authorize(request, ROLES.read);
     if (!caller.ok) return caller.response;
     const requestId = request.params.requestId ?? '';
     if (!REQUEST_ID_PATTERN.test(requestId)) return badRequest([{ field: 'requestId', reason: 'is not a request id' }]);

@@ -2,15 +2,17 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { AuthenticationFailedError, ConfigurationError } from '../core/errors';
+import { authorize } from './http/authorize';
 
 type Checks = Record<string, string>;
 
 /**
  * GET /api/health: configuration valid, storage reachable, and every served tenant's protected accounts resolved
  * (a protected entry that does not resolve stops all work, so health names it). Names a bad setting or entry,
- * never a value of a secret.
+ * never a value of a secret. Needs a function key but no token (an availability probe has none): it is on App
+ * Service authentication's excluded paths.
  */
-export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function health(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     let tenants: readonly string[];
     try {
         tenants = appConfig().allowedTenantIds;
@@ -18,6 +20,8 @@ export async function health(_request: HttpRequest, context: InvocationContext):
         const setting = error instanceof ConfigurationError ? error.setting : 'unknown';
         return unhealthy({ configuration: `invalid: ${setting}`, storage: 'not checked', guard: 'not checked' });
     }
+    const caller = authorize(request, 'public');
+    if (!caller.ok) return caller.response;
     const deps = await services();
     try {
         await deps.audit.getRequest('health-probe');

@@ -1,10 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
-import { appConfig } from '../config';
+import { isPageToken } from '../clients/audit/pageToken';
+import { ROLES } from '../core/callers/roles';
 import type { FieldProblem } from '../core/errors';
 import type { HistoryQuery } from '../core/ports/auditStore';
 import { GUID_PATTERN, UPN_PATTERN } from '../core/request/patterns';
-import { callerOf } from './http/caller';
+import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { badRequest } from './http/responses';
 
@@ -29,7 +30,7 @@ export function parseHistoryParameters(params: URLSearchParams): HistoryParamete
     const to = date('to');
     if (from && to && from > to) problems.push({ field: 'from', reason: 'must not be after to' });
     const continuationToken = params.get('continuationToken') || undefined;
-    if (continuationToken && !/^[A-Za-z0-9_-]{1,4096}$/.test(continuationToken))
+    if (continuationToken && !isPageToken(continuationToken))
         problems.push({ field: 'continuationToken', reason: 'is not a token this API issued' });
     const pageSizeText = params.get('pageSize');
     const pageSize = pageSizeText ? Number(pageSizeText) : undefined;
@@ -50,7 +51,7 @@ export function parseHistoryParameters(params: URLSearchParams): HistoryParamete
 
 /** GET /api/signouts?user=&from=&to=&continuationToken=&pageSize=: a user's history, or the most recent requests. */
 export async function listSignOuts(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-    const caller = callerOf(request, appConfig().allowedCallerIds);
+    const caller = authorize(request, ROLES.read);
     if (!caller.ok) return caller.response;
     const parsed = parseHistoryParameters(request.query);
     if (!parsed.ok) return badRequest(parsed.problems);

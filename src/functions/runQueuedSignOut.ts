@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { app, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
+import { quoted } from '../core/logText';
 
 /**
  * Queue trigger: work items from the HTTP API and whole requests from ITSM tools. An invalid message is recorded
@@ -18,16 +19,18 @@ export async function runQueuedSignOut(message: unknown, context: InvocationCont
     switch (outcome.kind) {
         case 'rejected':
             context.warn(
-                `message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`,
+                `message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${quoted(p.field)} ${quoted(p.reason)}`).join('; ')}`,
             );
             return;
         case 'finished':
             context.log(
-                `sign-out ${outcome.record.requestId} finished: ${outcome.record.state} (attempt ${dequeueCount})`,
+                `sign-out ${quoted(outcome.record.requestId)} finished: ${outcome.record.state} (attempt ${dequeueCount})`,
             );
             return;
         case 'already-final':
-            context.log(`sign-out ${outcome.record.requestId} was already ${outcome.record.state}; nothing to do`);
+            context.log(
+                `sign-out ${quoted(outcome.record.requestId)} was already ${outcome.record.state}; nothing to do`,
+            );
             return;
         case 'unknown-request':
             return;

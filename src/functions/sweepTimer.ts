@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { SWEEP_LEASE_IN_MS } from '../composition/leases';
 import { services } from '../composition/lazyServices';
+import { quoted } from '../core/logText';
 
 /** Timer: reconnect sweep, hold release, retention and poison report. A missed run simply runs late (`isPastDue`). */
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
@@ -16,7 +17,7 @@ export async function sweepTimer(timer: Timer, context: InvocationContext): Prom
         `sweep: ${report.watchedUsers} watched, ${report.reconnectsCancelled} reconnects cancelled, ${report.watchesEnded} watches ended, ` +
             `${report.holdsReleased} holds released, ${report.holdsLeftAsIs} left as is, ${report.poisonResumed} resumed from poison, ${report.poisonReported} dead-lettered`,
     );
-    for (const failure of report.failures) context.warn(`sweep: ${failure}`);
+    for (const failure of report.failures) context.warn(`sweep: ${quoted(failure)}`);
 }
 
 app.timer('sweepTimer', { schedule: '%SWEEP_SCHEDULE%', handler: sweepTimer });

@@ -109,13 +109,49 @@ describe('bc-signout against the simulator and Azurite', () => {
 
     it('answers the same request id again from the audit, without acting twice', async () => {
         const revokes = harness.simulator.calls.filter((call) => call.path.endsWith('revokeSignInSessions')).length;
-        const run = await cli(['signout', '-u', alice.userPrincipalName, '-r', 'again', '--request-id', 'cli-alice-1']);
+        const again = ['signout', '-u', alice.userPrincipalName.toUpperCase(), '-r', 'Stolen laptop'];
+        const run = await cli([...again, '--ticket', 'servicenow:INC0001', '--request-id', 'cli-alice-1']);
         expect(run.code).toBe(0);
         expect(run.stderr).toMatch(/already known \(completed, from cli\)/);
         expect(run.stdout).toMatch(/alice@contoso\.com: processed/);
         expect(harness.simulator.calls.filter((call) => call.path.endsWith('revokeSignInSessions'))).toHaveLength(
             revokes,
         );
+    });
+
+    it('refuses another request under a known id with 2 and says so, doing nothing', async () => {
+        const calls = harness.simulator.calls.length;
+        const run = await cli([
+            'signout',
+            '-u',
+            hank.userPrincipalName,
+            '-r',
+            'Stolen laptop',
+            '--request-id',
+            'cli-alice-1',
+        ]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(/request id cli-alice-1 is already used by a different request/i);
+        const json = await cli([
+            'signout',
+            '-u',
+            alice.userPrincipalName,
+            '-r',
+            'again',
+            '--request-id',
+            'cli-alice-1',
+            '--json',
+        ]);
+        expect(json.code).toBe(2);
+        expect(JSON.parse(json.stdout)).toMatchObject({
+            error: { code: 'request-id-conflict' },
+            requestId: 'cli-alice-1',
+        });
+        const changes = harness.simulator.calls
+            .slice(calls)
+            // Reads are allowed (building the protected set); a `$batch` counts by its items, logged one by one.
+            .filter((call) => call.service !== 'identity' && call.method !== 'GET' && call.path !== '/v1.0/$batch');
+        expect(changes).toEqual([]);
     });
 
     it('shows the status, the history and the verified audit trail of that request', async () => {
@@ -272,7 +308,7 @@ describe('bc-signout against the simulator and Azurite', () => {
 
     it('acts in the tenant --tenant names, when ALLOWED_TENANT_IDS lists it', async () => {
         const other = '0c4e6a8b-1d3f-4a5c-9e7b-2f4d6a8c0e1b';
-        const env = { ALLOWED_TENANT_IDS: `${harness.simulator.tenantId},${other}` };
+        const env = { ALLOWED_TENANT_IDS: `${harness.simulator.tenantId},${other}`, TENANT_CALLERS: `${other}=*` };
         const before = { sessions: sessionsOf(dan.bcUserName), user: entraUser(dan.id) };
         const run = await cli(
             ['signout', '-u', dan.userPrincipalName, '-r', 'Partner tenant', '--tenant', other, '--json'],

@@ -13,7 +13,7 @@ import { startCallbackReceiver, type CallbackReceiver } from '../support/callbac
 import { httpRequest, invocationContext, plain, pumpQueue, sendQueueMessage } from '../support/hostEmulation';
 
 const BASE = 'https://bc-signout.example/api';
-const { alice, dan, hank, breakglass, carol } = FIXTURE.users;
+const { alice, dan, hank, breakglass } = FIXTURE.users;
 let harness: AppHarness;
 let receiver: CallbackReceiver;
 
@@ -155,23 +155,6 @@ describe('HTTP API', () => {
                 checks: { configuration: 'ok', storage: 'ok', [`guard:${FIXTURE.tenantId}`]: 'ok' },
             },
         });
-    });
-
-    it('records the caller from App Service authentication in the audit', async () => {
-        const principal = Buffer.from(JSON.stringify({ claims: [{ typ: 'oid', val: 'flow-principal' }] })).toString(
-            'base64',
-        );
-        const accepted = await post(
-            { requestId: 'ENTRY-CALLER', users: [carol.userPrincipalName], reason: 'x', dryRun: true },
-            { 'x-ms-client-principal': principal },
-        );
-        expect(accepted.status).toBe(202);
-        const { audit } = await sharedServiceDependencies();
-        expect((await audit.getRequest('ENTRY-CALLER'))?.caller).toEqual({
-            kind: 'app-service-auth',
-            id: 'flow-principal',
-        });
-        await pump();
     });
 });
 

@@ -22,7 +22,7 @@ afterAll(async () => harness.close());
 async function run(body: Record<string, unknown>): Promise<string> {
     const parsed = parseSignOutRequest({ reason: 'holds', ...body }, deps.settings.policy, clock);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await claimRequest(parsed.value, { kind: 'cli', id: 'test' }, 'cli', deps, clock);
+    await claimRequest(parsed, { kind: 'cli', id: 'test', verified: false }, 'cli', deps, clock);
     const outcome = await processRequest(parsed.value.requestId, { dequeueCount: 1, owner: 'test-worker' }, deps);
     expect(outcome.kind).toBe('finished');
     return parsed.value.requestId;

@@ -31,7 +31,7 @@ async function signOut(body: Record<string, unknown>, dequeueCount = HOST_MAX_DE
         deps.settings.policy,
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await claimRequest(parsed.value, { kind: 'cli', id: 'test' }, 'cli', deps, new Date());
+    await claimRequest(parsed, { kind: 'cli', id: 'test', verified: false }, 'cli', deps, new Date());
     const outcome = await processRequest(parsed.value.requestId, { dequeueCount, owner: 'identity-test' }, deps);
     if (outcome.kind !== 'finished') throw new Error(`not finished: ${outcome.kind}`);
     return outcome.record;

@@ -12,6 +12,7 @@ beforeAll(async () => {
 afterAll(async () => harness.close());
 afterEach(() => harness.simulator.faults.clear());
 
+const CALLER = { kind: 'cli' as const, id: 'test', verified: false };
 const preview = { users: [FIXTURE.users.alice.userPrincipalName], reason: 'what if' };
 
 describe('preview deadline', () => {
@@ -19,7 +20,7 @@ describe('preview deadline', () => {
         const deps = await createServiceDependencies(readConfig(process.env));
         await deps.protectedSets.get(FIXTURE.tenantId);
         harness.simulator.faults.add({ service: 'graph', kind: 'latency', latencyMs: 60_000 });
-        const outcome = await previewRequest(preview, deps);
+        const outcome = await previewRequest(preview, CALLER, deps);
         expect(outcome.kind).toBe('previewed');
         const result = outcome.kind === 'previewed' ? outcome.result : undefined;
         expect(result?.users[0]).toMatchObject({
@@ -33,6 +34,6 @@ describe('preview deadline', () => {
         const deps = await createServiceDependencies(readConfig(process.env));
         harness.simulator.faults.add({ service: 'graph', kind: 'latency', latencyMs: 60_000 });
         // The fault holds Graph for a minute: only a bounded wait ends within the test's time.
-        await expect(previewRequest(preview, deps)).rejects.toThrow(GuardUnavailableError);
+        await expect(previewRequest(preview, CALLER, deps)).rejects.toThrow(GuardUnavailableError);
     }, 20_000);
 });

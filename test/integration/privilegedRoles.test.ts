@@ -36,7 +36,7 @@ async function signOut(requestId: string, users: string[]) {
         deps.settings.policy,
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await claimRequest(parsed.value, { kind: 'cli', id: 'test' }, 'cli', deps, new Date());
+    await claimRequest(parsed, { kind: 'cli', id: 'test', verified: false }, 'cli', deps, new Date());
     const outcome = await processRequest(requestId, { dequeueCount: 5, owner: 'roles-test' }, deps);
     if (outcome.kind !== 'finished') throw new Error(outcome.kind);
     return outcome.record.result!;

@@ -36,7 +36,7 @@ async function watchHank(deps: ServiceDependencies): Promise<string> {
         clock,
     );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    await claimRequest(parsed.value, { kind: 'cli', id: 'test' }, 'cli', deps, clock);
+    await claimRequest(parsed, { kind: 'cli', id: 'test', verified: false }, 'cli', deps, clock);
     expect((await processRequest(requestId, { dequeueCount: 5, owner: 'w' }, deps)).kind).toBe('finished');
     return requestId;
 }

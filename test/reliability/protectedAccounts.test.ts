@@ -98,6 +98,8 @@ function expectProtectedUntouched(): void {
     expect(sessionsLeft(harness.simulator, 'PRODUCTION', ivan.bcUserName)).toBeGreaterThanOrEqual(1);
 }
 
+const CALLER = { kind: 'cli' as const, id: 'test', verified: false };
+
 /** A new worker instance, with nothing cached; `env` overrides the app settings it starts with. */
 const freshWorker = (env: Record<string, string> = {}) =>
     createServiceDependencies(readConfig({ ...process.env, ...env }));
@@ -253,9 +255,7 @@ describe('protected accounts', () => {
             retryAfterSeconds: 0,
         });
         const body = request('PROTECTED-GUARD-1', [ivan.userPrincipalName, erin.userPrincipalName]);
-        await expect(acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker)).rejects.toThrow(
-            GuardUnavailableError,
-        );
+        await expect(acceptRequest(body, CALLER, worker)).rejects.toThrow(GuardUnavailableError);
         await expect(
             receiveQueueMessage({ ...body, requestId: 'PROTECTED-GUARD-2' }, { dequeueCount: 1, owner: 'q' }, worker),
         ).rejects.toThrow(GuardUnavailableError);
@@ -264,7 +264,7 @@ describe('protected accounts', () => {
         figures.faultsInjected++;
 
         harness.simulator.faults.remove(storm);
-        await acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker);
+        await acceptRequest(body, CALLER, worker);
         requestIds.push('PROTECTED-GUARD-1');
         await processRequest('PROTECTED-GUARD-1', { dequeueCount: 5, owner: 'w' }, worker);
         expect(outcomes((await finalRecord('PROTECTED-GUARD-1'))?.result)).toEqual({
@@ -277,10 +277,8 @@ describe('protected accounts', () => {
     it('stop every path while a protected entry is mistyped, and the sweep keeps its watches without acting', async () => {
         const worker = await freshWorker({ PROTECTED_USERS: 'breakglass@contoso.com' });
         const body = request('PROTECTED-TYPO-1', [breakglass.id, dan.id]);
-        await expect(acceptRequest(body, { kind: 'cli', id: 'test' }, 'http', worker)).rejects.toThrow(
-            /PROTECTED_USERS.*breakglass@contoso\.com/,
-        );
-        await expect(previewRequest(body, worker)).rejects.toThrow(ProtectedEntryError);
+        await expect(acceptRequest(body, CALLER, worker)).rejects.toThrow(/PROTECTED_USERS.*breakglass@contoso\.com/);
+        await expect(previewRequest(body, CALLER, worker)).rejects.toThrow(ProtectedEntryError);
         const watches = (await worker.audit.listWatches()).length;
         const report = await runSweep('reliability:typo-sweep', worker, SWEEP_LEASE_IN_MS);
         expect(report.watchesSkipped).toBe(watches);

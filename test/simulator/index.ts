@@ -17,6 +17,7 @@ export type { SimulatorClock } from './clock';
 export type { FaultInjector, FaultKind, FaultRule } from './faults';
 export * from './fixture';
 export type { SimulatorBehaviour, SimulatorOptions } from './options';
+export { servicePrincipalIdOf } from './tokenService';
 export {
     TenantState,
     type BcEnvironmentRecord,
@@ -62,7 +63,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Te
     const clock = createClock();
     const behaviour = resolveBehaviour(options);
     const state = new TenantState(options.fixture ?? defaultFixture(), clock);
-    const tokens = new TokenService(state);
+    const tokens = new TokenService(state, behaviour);
     const faults = new FaultInjector();
     const reality = new RealityModel(state, clock, behaviour);
     const calls: RecordedCall[] = [];

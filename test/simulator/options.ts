@@ -36,6 +36,11 @@ export interface SimulatorOptions {
     seed?: number;
     /** How long after a change its directory audit entry becomes visible (default 3 minutes, platform-facts §11). */
     auditLogDelayMs?: number;
+    /**
+     * Access tokens as `opaque` strings (default: clients must not rely on their shape) or `jwt`-shaped, with the
+     * claims Entra puts in an app-only token (`oid`, `appid`, `tid`), unsigned.
+     */
+    accessTokenFormat?: 'opaque' | 'jwt';
 }
 
 /** The options that shape answers; live, so tests may change them on a running simulator. */
@@ -52,6 +57,7 @@ export interface SimulatorBehaviour {
     companiesShape: 'collection' | 'bare';
     staleEtagStatus: 409 | 412;
     auditLogDelayMs: number;
+    accessTokenFormat: 'opaque' | 'jwt';
 }
 
 export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour {
@@ -68,5 +74,6 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         companiesShape: options.companiesShape ?? 'collection',
         staleEtagStatus: options.staleEtagStatus ?? 409,
         auditLogDelayMs: options.auditLogDelayMs ?? 3 * 60_000,
+        accessTokenFormat: options.accessTokenFormat ?? 'opaque',
     };
 }

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { identityError } from './errorBodies';
 import { emptyResponse, jsonResponse, type SimRequest, type SimResponse } from './http';
-import { opaqueToken } from './random';
+import type { SimulatorBehaviour } from './options';
+import { labelGuid, opaqueToken } from './random';
 import type { TenantState } from './state';
 
 /** The APIs this one host plays; a token is good for exactly one of them. */
@@ -31,7 +33,10 @@ export type TokenCheck =
 export class TokenService {
     private readonly tokens = new Map<string, IssuedToken>();
 
-    constructor(private readonly state: TenantState) {}
+    constructor(
+        private readonly state: TenantState,
+        private readonly behaviour: Pick<SimulatorBehaviour, 'accessTokenFormat'>,
+    ) {}
 
     /** Every access token handed out, in order. */
     issuedTokens(): string[] {
@@ -78,6 +83,23 @@ export class TokenService {
     private isOwnTenant(tenant: string): boolean {
         const wanted = tenant.toLowerCase();
         return wanted === this.state.tenantId || wanted === this.state.tenantDomain.toLowerCase();
+    }
+
+    /** An app-only access token's shape and claims, as Entra issues them; the signature is random, never checked. */
+    private jwtShapedToken(scope: string): string {
+        const now = Math.floor(Date.now() / 1000);
+        const claims = {
+            aud: scope.replace(/\/\.default$/, ''),
+            iss: `https://sts.windows.net/${this.state.tenantId}/`,
+            iat: now,
+            exp: now + TOKEN_LIFETIME_SECONDS,
+            tid: this.state.tenantId,
+            oid: servicePrincipalIdOf(this.state.clientId),
+            appid: this.state.clientId,
+            idtyp: 'app',
+            jti: randomBytes(8).toString('hex'),
+        };
+        return `${base64url({ typ: 'JWT', alg: 'RS256' })}.${base64url(claims)}.${randomBytes(64).toString('base64url')}`;
     }
 
     /**
@@ -146,7 +168,7 @@ export class TokenService {
                 `The resource principal named ${scope} was not found in the tenant named ${this.state.tenantDomain}.`,
             );
         }
-        const token = opaqueToken();
+        const token = this.behaviour.accessTokenFormat === 'jwt' ? this.jwtShapedToken(scope) : opaqueToken();
         this.tokens.set(token, { resource, expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 });
         return {
             ...jsonResponse(200, {
@@ -159,6 +181,13 @@ export class TokenService {
         };
     }
 }
+
+/** The object id of the app's service principal in the simulated tenant (the `oid` of its app-only tokens). */
+export function servicePrincipalIdOf(clientId: string): string {
+    return labelGuid(`service-principal:${clientId.toLowerCase()}`);
+}
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
  * The resource a client-credentials scope names: `<url>/graph/.default` or `<url>/bc/.default` (any host), or the

@@ -7,6 +7,8 @@ export interface CallbackReceiver {
     hostEntry: string;
     url: string;
     received: unknown[];
+    /** The path and query of each callback, exactly as it arrived. */
+    paths: string[];
     close(): Promise<void>;
 }
 
@@ -14,12 +16,14 @@ export interface CallbackReceiver {
 export async function startCallbackReceiver(status = 200): Promise<CallbackReceiver> {
     const certs = path.join(__dirname, '..', 'simulator', 'certs');
     const received: unknown[] = [];
+    const paths: string[] = [];
     const server: Server = createServer(
         { cert: readFileSync(path.join(certs, 'server.pem')), key: readFileSync(path.join(certs, 'server.key')) },
         (request, response) => {
             let body = '';
             request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
             request.on('end', () => {
+                paths.push(request.url ?? '');
                 received.push(JSON.parse(body) as unknown);
                 response.writeHead(status).end();
             });
@@ -32,6 +36,7 @@ export async function startCallbackReceiver(status = 200): Promise<CallbackRecei
         hostEntry: `127.0.0.1:${port}`,
         url: `https://127.0.0.1:${port}/callbacks/signout`,
         received,
+        paths,
         close: () => new Promise((resolve) => server.close(() => resolve())),
     };
 }

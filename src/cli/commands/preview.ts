@@ -1,6 +1,7 @@
 import { previewRequest } from '../../core/service/previewRequest';
 import { exitCodeOfState } from '../exitCodes';
-import { invalidRequest } from '../failures';
+import { cliCaller } from '../cliIdentity';
+import { invalidRequest, refused } from '../failures';
 import { formatResult, formatSummary } from '../formatResult';
 import { Progress } from '../progress';
 import { readRequest } from '../readRequest';
@@ -29,10 +30,12 @@ Exit codes: 0 everything would be done, 2 only part of it, 3 nothing could be, 4
         const { out, input, request } = read;
 
         const deps = await context.dependencies();
-        const progress = new Progress(context.io, `previewing ${request.users.length} user(s)`);
+        const caller = await cliCaller(context.config, context.io.env, request.value.tenantId);
+        const progress = new Progress(context.io, `previewing ${request.value.users.length} user(s)`);
         progress.start();
-        const preview = await previewRequest(input, deps).finally(() => progress.stop());
+        const preview = await previewRequest(input, caller, deps).finally(() => progress.stop());
         if (preview.kind === 'invalid') return invalidRequest(out, preview.problems, input);
+        if (preview.kind === 'refused') return refused(out, preview.refusal);
         out.document(preview.result);
         out.line(formatSummary(preview.result));
         out.lines(formatResult(preview.result));

@@ -1,6 +1,10 @@
-import { claimRequest } from '../../core/service/acceptRequest';
+import { admissionRefusal } from '../../core/callers/admission';
+import { claimRequest, conflictMessage } from '../../core/service/acceptRequest';
 import { FINAL_STATES } from '../../core/result';
 import { cliCaller } from '../cliIdentity';
+import { EXIT } from '../exitCodes';
+import { refused } from '../failures';
+import { errorDocument } from '../output';
 import { progressPlanOf } from '../progress';
 import { reportRecord } from '../reportRecord';
 import { readRequest } from '../readRequest';
@@ -14,8 +18,9 @@ export const signoutCommand: Command = {
     help: `Usage: bc-signout signout --user <upn|objectId> [--user ...] [--users-file file.csv] [-] --reason <text> [options]
 
 Signs the users out in this process, as the queue worker would: validates the request, claims its id in the audit
-store (source "cli", caller <os user>@<host>), runs it, and prints what was done per user, system and environment.
-Protected users (PROTECTED_USERS, PROTECTED_GROUP_IDS, the service's own identity) are never touched.
+store (source "cli", caller: the Entra identity the CLI signs in as, and <os user>@<host>), runs it, and prints what
+was done per user, system and environment. Protected users (PROTECTED_USERS, PROTECTED_GROUP_IDS, the service's own
+identity) are never touched.
 
 ${REQUEST_OPTIONS_HELP}
 
@@ -24,8 +29,8 @@ Examples:
   bc-signout signout --users-file export.csv --column "User principal name" --reason "Leavers" --env PRODUCTION --disable-bc 2h
   az ad group member list -g Contractors --query "[].userPrincipalName" -o tsv | bc-signout signout - --reason "Contract ended" --block permanent
 
-Exit codes: 0 completed, 2 partial, 3 failed (also when the run stopped; resume with bc-signout resume <id>),
-4 bad input (nothing was done).`,
+Exit codes: 0 completed, 2 partial, or the request id is already used by a different request (nothing was done),
+3 failed (also when the run stopped; resume with bc-signout resume <id>), 4 bad input or refused (nothing was done).`,
 
     async run(args, context) {
         const now = new Date();
@@ -34,8 +39,16 @@ Exit codes: 0 completed, 2 partial, 3 failed (also when the run stopped; resume 
         const { out, request } = read;
 
         const deps = await context.dependencies();
-        const claimed = await claimRequest(request, cliCaller(context.io.env), 'cli', deps, now);
+        const caller = await cliCaller(context.config, context.io.env, request.value.tenantId);
+        const refusal = admissionRefusal(request.value, caller, deps.settings.callers);
+        if (refusal) return refused(out, refusal);
+        const claimed = await claimRequest(request, caller, 'cli', deps, now);
         const record = claimed.record;
+        if (claimed.kind === 'conflict') {
+            const message = conflictMessage(record.requestId);
+            out.error(errorDocument('request-id-conflict', message, [], record.requestId), [`bc-signout: ${message}`]);
+            return EXIT.partial;
+        }
         if (claimed.kind === 'duplicate') {
             out.note(
                 `Request ${record.requestId} is already known (${record.state}, from ${record.source}); it is not claimed twice.`,
@@ -43,7 +56,7 @@ Exit codes: 0 completed, 2 partial, 3 failed (also when the run stopped; resume 
             if (FINAL_STATES.includes(record.state))
                 return reportRecord(record, out, { config: context.config, env: context.io.env });
         }
-        const known = record.request ?? request;
+        const known = record.request ?? request.value;
         const users = known.users.length === 1 ? '1 user' : `${known.users.length} users`;
         out.note(`Signing out ${users}; request ${known.requestId}`);
         return runClaimedRequest(known.requestId, deps, out, context, {

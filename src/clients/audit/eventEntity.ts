@@ -43,7 +43,9 @@ export function prepareEvent(
     };
     for (const field of OPTIONAL_SHORT_FIELDS) {
         const value = input[field];
-        if (value !== undefined) content[field] = limitText(scrubText(value), MAX_NAME_CHARS);
+        // A user's name is what it is: never scrubbed (scrubSecrets.ts).
+        if (value !== undefined)
+            content[field] = limitText(field === 'user' ? value : scrubText(value), MAX_NAME_CHARS);
     }
     if (input.detail !== undefined) content.detail = limitText(scrubText(input.detail), MAX_TEXT_CHARS);
 

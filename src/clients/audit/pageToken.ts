@@ -10,22 +10,38 @@ export function encodePageToken(sdkToken: string): string {
 }
 
 export function decodePageToken(token: string): string {
-    const bytes = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url') : undefined;
-    if (!bytes || !isSdkToken(bytes.toString('utf8'))) {
-        throw new ValidationError([{ field: 'continuationToken', reason: 'is not a token this service issued' }]);
-    }
-    return bytes.toString('base64');
+    if (!isPageToken(token)) throw invalidPageToken();
+    return Buffer.from(token, 'base64url').toString('base64');
 }
 
+/** Whether a caller's token has the shape of one this service issued (checked before any query runs). */
+export function isPageToken(token: string): boolean {
+    return /^[A-Za-z0-9_-]{1,4096}$/.test(token) && isSdkToken(Buffer.from(token, 'base64url').toString('utf8'));
+}
+
+export function invalidPageToken(): ValidationError {
+    return new ValidationError([{ field: 'continuationToken', reason: 'is not a token this service issued' }]);
+}
+
+/**
+ * The service's continuation values are opaque but plain (Azure: `1!<length>!<base64>`; Azurite: base64): anything
+ * else, or any other member, was not issued by it and never reaches a request header.
+ */
+const CONTINUATION_VALUE = /^[A-Za-z0-9+/=!_-]{1,1024}$/;
+
 function isSdkToken(json: string): boolean {
+    let parsed: unknown;
     try {
-        const parsed = JSON.parse(json) as unknown;
-        return (
-            typeof parsed === 'object' &&
-            parsed !== null &&
-            typeof (parsed as Record<string, unknown>).nextPartitionKey === 'string'
-        );
+        parsed = JSON.parse(json);
     } catch {
         return false;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false;
+    const { nextPartitionKey, nextRowKey, ...others } = parsed as Record<string, unknown>;
+    return (
+        Object.keys(others).length === 0 &&
+        typeof nextPartitionKey === 'string' &&
+        CONTINUATION_VALUE.test(nextPartitionKey) &&
+        (nextRowKey === undefined || (typeof nextRowKey === 'string' && CONTINUATION_VALUE.test(nextRowKey)))
+    );
 }

@@ -42,28 +42,49 @@ export interface StoredRecord {
     anchor?: TrailAnchor;
 }
 
-/** Scrubs and bounds what a caller hands in, so what is stored (and returned) never holds a secret. */
+/**
+ * Bounds what a caller hands in, and scrubs what came from remote services (result and error texts may echo a
+ * request back). The accepted request is the operational record the worker runs, and stays exactly as accepted:
+ * user names, environment names and the reason are never rewritten; what is shown is scrubbed where it is shown.
+ */
 export function sanitizeRecord(record: RequestRecord): RequestRecord {
     return {
         ...record,
         caller: sanitizeCaller(record.caller),
-        ...(record.reason !== undefined && { reason: limitText(scrubText(record.reason), MAX_TEXT_CHARS) }),
+        ...(record.reason !== undefined && { reason: limitText(record.reason, MAX_TEXT_CHARS) }),
         ...(record.stateDetail !== undefined && {
             stateDetail: limitText(scrubText(record.stateDetail), MAX_TEXT_CHARS),
         }),
         ...(record.ticketNumber !== undefined && { ticketNumber: limitText(record.ticketNumber, MAX_NAME_CHARS) }),
-        ...(record.request !== undefined && { request: scrubValue(record.request) }),
         ...(record.result !== undefined && { result: scrubValue(record.result) }),
         ...(record.problems !== undefined && { problems: scrubValue(record.problems) }),
     };
 }
 
 function sanitizeCaller(caller: Caller): Caller {
+    const name = (text: string) => limitText(text, MAX_NAME_CHARS);
     return {
         kind: caller.kind,
-        id: limitText(caller.id, MAX_NAME_CHARS),
-        ...(caller.name !== undefined && { name: limitText(caller.name, MAX_NAME_CHARS) }),
+        id: name(caller.id),
+        ...(caller.name !== undefined && { name: name(caller.name) }),
+        ...(caller.objectId !== undefined && { objectId: name(caller.objectId) }),
+        ...(caller.appId !== undefined && { appId: name(caller.appId) }),
+        ...(caller.roles !== undefined && { roles: caller.roles.map(name) }),
+        verified: caller.verified,
+        ...(caller.osUser !== undefined && { osUser: name(caller.osUser) }),
     };
+}
+
+/**
+ * A callback URL's query (and fragment) often holds its signature (Power Automate's `sig`): the request column
+ * keeps the URL without it, and the secret part sits in a column of its own that nothing shows, to be joined
+ * again, byte for byte, only for the worker that calls back.
+ */
+function withCallbackSecretApart(request: SignOutRequest): { request: SignOutRequest; callbackSecret?: string } {
+    const url = request.callbackUrl;
+    const start = url === undefined ? -1 : url.search(/[?#]/);
+    if (url === undefined || start < 0) return { request };
+    return { request: { ...request, callbackUrl: url.slice(0, start) }, callbackSecret: url.slice(start) };
 }
 
 /** The record row. Expects a sanitized record; JSON columns share what the 1 MiB entity has left. */
@@ -74,7 +95,11 @@ export function recordEntity(record: RequestRecord, anchor?: TrailAnchor): Table
         ...(anchor && { anchorSequence: anchor.sequence, anchorHash: anchor.hash }),
     };
     const budget = () => ENTITY_BUDGET_BYTES - entitySize(partitionKey, RECORD_ROW_KEY, properties);
-    if (record.request !== undefined) addColumn(properties, 'request', record.request, budget());
+    if (record.request !== undefined) {
+        const { request, callbackSecret } = withCallbackSecretApart(record.request);
+        if (callbackSecret !== undefined) properties.callbackSecret = callbackSecret;
+        addColumn(properties, 'request', request, budget());
+    }
     if (record.problems !== undefined) addColumn(properties, 'problems', record.problems, budget());
     if (record.result !== undefined) addResult(properties, record.result, budget);
     return { partitionKey, rowKey: RECORD_ROW_KEY, ...properties };
@@ -87,9 +112,7 @@ export function recordScalars(record: RequestRecord): EntityProperties {
         tenantId: record.tenantId,
         state: record.state,
         source: record.source,
-        callerKind: record.caller.kind,
-        callerId: record.caller.id,
-        ...(record.caller.name !== undefined && { callerName: record.caller.name }),
+        ...callerColumns(record.caller),
         ...(record.reason !== undefined && { reason: record.reason }),
         ...(record.ticketNumber !== undefined && { ticketNumber: record.ticketNumber }),
         userCount: record.userCount,
@@ -99,6 +122,38 @@ export function recordScalars(record: RequestRecord): EntityProperties {
         ...(record.leaseOwner !== undefined && { leaseOwner: record.leaseOwner }),
         ...(record.leaseUntil !== undefined && { leaseUntil: record.leaseUntil }),
         ...(record.stateDetail !== undefined && { stateDetail: record.stateDetail }),
+        ...(record.requestSha256 !== undefined && { requestSha256: record.requestSha256 }),
+        ...(record.enqueuedAt !== undefined && { enqueuedAt: record.enqueuedAt }),
+    };
+}
+
+function callerColumns(caller: Caller): EntityProperties {
+    return {
+        callerKind: caller.kind,
+        callerId: caller.id,
+        ...(caller.name !== undefined && { callerName: caller.name }),
+        ...(caller.objectId !== undefined && { callerObjectId: caller.objectId }),
+        ...(caller.appId !== undefined && { callerAppId: caller.appId }),
+        ...(caller.roles !== undefined && { callerRoles: JSON.stringify(caller.roles) }),
+        callerVerified: caller.verified,
+        ...(caller.osUser !== undefined && { callerOsUser: caller.osUser }),
+    };
+}
+
+/** A record written before callers were verified has no `callerVerified`: it counts as not verified. */
+function decodeCaller(entity: Record<string, unknown>): Caller {
+    const roles = optionalString(entity, 'callerRoles');
+    return {
+        kind: requiredString(entity, 'callerKind') as Caller['kind'],
+        id: requiredString(entity, 'callerId'),
+        ...definedOnly({
+            name: optionalString(entity, 'callerName'),
+            objectId: optionalString(entity, 'callerObjectId'),
+            appId: optionalString(entity, 'callerAppId'),
+            roles: roles === undefined ? undefined : (JSON.parse(roles) as string[]),
+        }),
+        verified: entity.callerVerified === true,
+        ...definedOnly({ osUser: optionalString(entity, 'callerOsUser') }),
     };
 }
 
@@ -148,24 +203,32 @@ function noteOmission(reduced: SignOutResult, full: SignOutResult, what: string)
 export function decodeRecord(entity: Record<string, unknown>): StoredRecord {
     const anchorSequence = optionalNumber(entity, 'anchorSequence');
     const anchorHash = optionalString(entity, 'anchorHash');
-    const callerName = optionalString(entity, 'callerName');
+    const request = decodeJsonColumn<SignOutRequest>('request', entity);
+    const callbackSecret = optionalString(entity, 'callbackSecret');
     const record: RequestRecord = {
         requestId: requiredString(entity, 'requestId'),
         tenantId: requiredString(entity, 'tenantId'),
         state: requiredString(entity, 'state') as RequestRecord['state'],
         source: requiredString(entity, 'source') as RequestRecord['source'],
-        caller: {
-            kind: requiredString(entity, 'callerKind') as Caller['kind'],
-            id: requiredString(entity, 'callerId'),
-            ...(callerName !== undefined && { name: callerName }),
-        },
+        caller: decodeCaller(entity),
         userCount: requiredNumber(entity, 'userCount'),
         createdAt: requiredString(entity, 'createdAt'),
         updatedAt: requiredString(entity, 'updatedAt'),
         attempts: requiredNumber(entity, 'attempts'),
-        ...optionalFields(entity, ['reason', 'ticketNumber', 'leaseOwner', 'leaseUntil', 'stateDetail']),
+        ...optionalFields(entity, [
+            'reason',
+            'ticketNumber',
+            'leaseOwner',
+            'leaseUntil',
+            'stateDetail',
+            'requestSha256',
+            'enqueuedAt',
+        ]),
         ...definedOnly({
-            request: decodeJsonColumn<SignOutRequest>('request', entity),
+            request:
+                request?.callbackUrl !== undefined && callbackSecret !== undefined
+                    ? { ...request, callbackUrl: `${request.callbackUrl}${callbackSecret}` }
+                    : request,
             result: decodeJsonColumn<SignOutResult>('result', entity),
             problems: decodeJsonColumn<FieldProblem[]>('problems', entity),
         }),

@@ -1,14 +1,16 @@
 /**
  * The audit trail must never hold a credential, but error details are free text from remote services and may
- * echo a request back. This scrubber is a last line of defence before anything is written.
+ * echo a request back. This scrubber is a last line of defence before such text is written, and for what is shown.
+ * It never rewrites user names, environment names or reasons: members holding them are left as they are (a UPN
+ * that starts with `eyJ` is a UPN), and a token is only taken for one when it has a JWT's header and payload.
  */
 export const REDACTED = '[redacted]';
 
 const SECRET_NAMES = 'client_secret|client_assertion|access_token|refresh_token|id_token|password|accountkey|sig';
 
 const PATTERNS: readonly [RegExp, string][] = [
-    // A JWT (header `{"` base64url-encoded is `eyJ`), with or without its payload and signature.
-    [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g, REDACTED],
+    // A JWT: header and payload are JSON objects (`{"` base64url-encoded is `eyJ`), with or without a signature.
+    [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?/g, REDACTED],
     [/\b(Bearer|Basic|SharedKey)\s+[A-Za-z0-9\-._~+/:]+=*/gi, `$1 ${REDACTED}`],
     // Form and query strings, connection strings: `name=value` up to the next separator.
     [new RegExp(`\\b(${SECRET_NAMES})=[^&;\\s"']+`, 'gi'), `$1=${REDACTED}`],
@@ -21,6 +23,22 @@ const SECRET_KEYS = new Set(
     [...SECRET_NAMES.split('|'), 'secret', 'token', 'authorization', 'credential', 'apikey', 'connectionstring']
         .flatMap((name) => [name, `${name}s`])
         .map(normaliseName),
+);
+
+/** Members that name users, environments or why: validated where they came in, and never rewritten. */
+const VERBATIM_KEYS = new Set(
+    [
+        'user',
+        'users',
+        'userPrincipalName',
+        'bcUserNames',
+        'unmatchedSessionUserNames',
+        'environment',
+        'environments',
+        'name',
+        'reason',
+        'requestedBy',
+    ].map(normaliseName),
 );
 
 function normaliseName(name: string): string {
@@ -41,12 +59,14 @@ function scrub(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(scrub);
     if (value !== null && typeof value === 'object') {
         return Object.fromEntries(
-            Object.entries(value).map(([key, member]) => [
-                key,
-                SECRET_KEYS.has(normaliseName(key)) && member !== null && member !== undefined
-                    ? REDACTED
-                    : scrub(member),
-            ]),
+            Object.entries(value).map(([key, member]) => {
+                const name = normaliseName(key);
+                if (VERBATIM_KEYS.has(name)) return [key, member];
+                return [
+                    key,
+                    SECRET_KEYS.has(name) && member !== null && member !== undefined ? REDACTED : scrub(member),
+                ];
+            }),
         );
     }
     return value;

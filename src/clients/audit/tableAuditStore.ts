@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { TransientServiceError, ValidationError } from '../../core/errors';
+import { ServiceError, TransientServiceError, ValidationError } from '../../core/errors';
 import {
     LeaseLostError,
     RequestNotFoundError,
@@ -15,9 +15,11 @@ import {
     type PurgeReport,
     type RequestRecord,
     type RequestSummary,
+    type UsageEntry,
     type VerifyReport,
     type WatchRecord,
 } from '../../core/ports/auditStore';
+import { displayRecord } from '../../core/service/publicRecord';
 import { FINAL_STATES, type SignOutResult } from '../../core/result';
 import { openAuditTables, type AuditTables } from './auditTables';
 import { mapWithConcurrency } from '../../core/concurrency';
@@ -38,7 +40,7 @@ import {
     type TimeRange,
 } from './keys';
 import { releaseLease, tryAcquireLease } from './leases';
-import { decodePageToken, encodePageToken } from './pageToken';
+import { decodePageToken, encodePageToken, invalidPageToken } from './pageToken';
 import {
     decodeRecord,
     decodeSummary,
@@ -56,6 +58,7 @@ import type { TableConnection } from './tableConnection';
 import { listAll, readEntity, streamEntities, type StoredEntity } from './tableReads';
 import { timelineEntity, timelineRowBelongsTo } from './timeline';
 import { MAX_TRANSACTION_ENTITIES } from './transactions';
+import { decodeUsage, usageEntity, usageKey, USAGE_ROW_KEY } from './usageEntity';
 import { indexEntry, USER_REF_ROW_RANGE, userReference } from './userIndex';
 import { decodeWatch, watchEntity, watchKeys } from './watchEntity';
 
@@ -212,6 +215,38 @@ export class TableAuditStore implements AuditStore {
         throw contention(`set state of ${requestId}`);
     }
 
+    async markEnqueued(requestId: string, at: string): Promise<void> {
+        // A merge of one column without an etag: whatever else changed meanwhile stays, and writers holding an
+        // older etag re-read before they replace the record.
+        const entity = { partitionKey: requestKeyOf(requestId), rowKey: RECORD_ROW_KEY, enqueuedAt: at };
+        await storageCall(`mark ${requestId} enqueued`, () => this.tables.requests.updateEntity(entity, 'Merge'));
+    }
+
+    async updateCallerUsage<T>(
+        callerKey: string,
+        change: (entries: readonly UsageEntry[]) => { entries: readonly UsageEntry[]; result: T },
+    ): Promise<T> {
+        const partitionKey = usageKey(callerKey);
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await readEntity(this.tables.usage, partitionKey, USAGE_ROW_KEY, 'read caller usage');
+            const before = stored ? decodeUsage(stored) : [];
+            const { entries, result } = change(before);
+            if (canonicalJson(entries) === canonicalJson(before)) return result;
+            const entity = usageEntity(callerKey, entries);
+            try {
+                // Create when new (409 if another writer did first), else replace with the etag (412 if changed).
+                if (stored) await this.tables.usage.updateEntity(entity, 'Replace', { etag: stored.etag });
+                else await this.tables.usage.createEntity(entity);
+                return result;
+            } catch (error) {
+                const status = statusOf(error);
+                if (status !== 409 && status !== 412 && status !== 404)
+                    throw toStorageError(error, `update usage of ${callerKey}`);
+            }
+        }
+        throw contention(`update usage of ${callerKey}`);
+    }
+
     async openTrail(requestId: string): Promise<AuditTrail> {
         requestKeyOf(requestId); // An id that can never be a key fails here, not at the first append.
         return TableAuditTrail.open(requestId, this.tables.events, () => this.listEvents(requestId), this.clock);
@@ -297,11 +332,14 @@ export class TableAuditStore implements AuditStore {
         );
     }
 
-    /** One line per request, newest first: `{"requestId", "record", "events"}` followed by a newline. */
+    /**
+     * One line per request, newest first: `{"requestId", "record", "events"}` followed by a newline. An export is
+     * shown and kept elsewhere: records are display copies (no callback secret).
+     */
     async *exportRange(from: Date, to: Date): AsyncIterable<string> {
         for await (const { record } of this.recordsInRange(timeRangeOf(from, to))) {
             const events = await this.listEvents(record.requestId);
-            yield `${JSON.stringify({ requestId: record.requestId, record, events })}\n`;
+            yield `${JSON.stringify({ requestId: record.requestId, record: displayRecord(record), events })}\n`;
         }
     }
 
@@ -455,7 +493,12 @@ export class TableAuditStore implements AuditStore {
                 maxPageSize: pageSize - rows.length,
                 ...(continuationToken !== undefined && { continuationToken }),
             });
-            const page = await storageCall('list requests', () => pages.next());
+            const page = await storageCall('list requests', () => pages.next()).catch((error: unknown) => {
+                // The service refuses a continuation it cannot read (400): the caller's token, not storage, is wrong.
+                throw error instanceof ServiceError && error.statusCode === 400 && query.continuationToken
+                    ? invalidPageToken()
+                    : error;
+            });
             if (page.done) break;
             rows.push(...(page.value as StoredEntity[]));
             continuationToken = page.value.continuationToken;

@@ -13,6 +13,8 @@ export interface AuditTableNames {
     watches: string;
     holds: string;
     leases: string;
+    /** One partition per HTTP caller: the users its requests named in the last hour (CALLER_MAX_USERS_PER_HOUR). */
+    usage: string;
 }
 
 /** Table names are 3-63 letters and digits, starting with a letter; the longest suffix is 9 characters. */
@@ -30,5 +32,6 @@ export function auditTableNames(prefix: string): AuditTableNames {
         watches: `${prefix}Watches`,
         holds: `${prefix}Holds`,
         leases: `${prefix}Leases`,
+        usage: `${prefix}Usage`,
     };
 }

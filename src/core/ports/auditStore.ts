@@ -5,9 +5,23 @@ import type { RequestState, SignOutResult } from '../result';
 /** Who called: recorded with every request. Never holds a token. */
 export interface Caller {
     kind: 'app-service-auth' | 'function-key' | 'queue' | 'cli' | 'timer';
-    /** Principal id (object id / app id) or a descriptive id such as the queue name. */
+    /** Principal id (object id, else app id), or a descriptive id such as the queue name or `unauthenticated`. */
     id: string;
+    /** The principal's name or UPN; for a queue message, the `requestedBy` it claims. */
     name?: string;
+    /** Entra object id of the calling user or service principal. */
+    objectId?: string;
+    /** App (client) id of the calling application. */
+    appId?: string;
+    /** The API's app roles the caller holds; absent where roles do not apply (queue messages, the CLI). */
+    roles?: string[];
+    /**
+     * True when a token proved who called (App Service authentication, the CLI's own Entra sign-in); false when the
+     * identity is only claimed (a queue message's `requestedBy`) or absent (a function key alone).
+     */
+    verified: boolean;
+    /** The operating-system user and host the CLI ran as, `user@host`. */
+    osUser?: string;
 }
 
 export type RequestSource = 'http' | 'queue' | 'cli';
@@ -33,9 +47,23 @@ export interface RequestRecord {
     problems?: FieldProblem[];
     /** Why the state was last set without a result (`setState` detail, e.g. the dead-letter reason). */
     stateDetail?: string;
+    /** SHA-256 of the request as the requester gave it (`requestContentSha256`): the same id must mean the same request. */
+    requestSha256?: string;
+    /** When its work item was put on the queue; absent while that is not known to have succeeded. */
+    enqueuedAt?: string;
 }
 
-export type NewRequestRecord = Omit<RequestRecord, 'updatedAt' | 'attempts' | 'leaseOwner' | 'leaseUntil' | 'result'>;
+export type NewRequestRecord = Omit<
+    RequestRecord,
+    'updatedAt' | 'attempts' | 'leaseOwner' | 'leaseUntil' | 'result' | 'enqueuedAt'
+>;
+
+/** One request's share of a caller's recent usage (CALLER_MAX_USERS_PER_HOUR). */
+export interface UsageEntry {
+    requestId: string;
+    users: number;
+    at: string;
+}
 
 export type ClaimOutcome = { claimed: true; record: RequestRecord } | { claimed: false; existing: RequestRecord };
 
@@ -184,6 +212,16 @@ export interface AuditStore {
     finishRequest(requestId: string, owner: string, result: SignOutResult): Promise<RequestRecord>;
     /** Sets a state without a result (e.g. `dead-lettered`), keeping everything else. */
     setState(requestId: string, state: RequestRecord['state'], detail?: string): Promise<void>;
+    /** Notes that the request's work item is on the queue, so posting the id again does not queue it twice. */
+    markEnqueued(requestId: string, at: string): Promise<void>;
+    /**
+     * Reads a caller's usage entries, lets `change` decide, and writes what it returns with optimistic concurrency
+     * (re-running `change` on a conflict), so concurrent requests of one caller are all counted.
+     */
+    updateCallerUsage<T>(
+        callerKey: string,
+        change: (entries: readonly UsageEntry[]) => { entries: readonly UsageEntry[]; result: T },
+    ): Promise<T>;
 
     openTrail(requestId: string): Promise<AuditTrail>;
     listEvents(requestId: string): Promise<AuditEvent[]>;

@@ -13,3 +13,10 @@ export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
 export const APPLICATION_FAMILY_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 /** Request ids become table keys and URL segments: a conservative alphabet keeps them readable everywhere. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/**
+ * Characters no free text may hold: control characters, and the invisible ones that reorder or break what a reader
+ * sees in a log or a table: bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the line and
+ * paragraph separators (U+2028, U+2029).
+ */
+// eslint-disable-next-line no-control-regex
+export const UNSAFE_TEXT_PATTERN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

@@ -7,6 +7,7 @@ import {
     ENVIRONMENT_NAME_PATTERN,
     GUID_PATTERN,
     REQUEST_ID_PATTERN,
+    UNSAFE_TEXT_PATTERN,
     UPN_PATTERN,
 } from './patterns';
 
@@ -15,9 +16,6 @@ import {
  * Input is validated strictly (unknown fields are refused) and normalised into `SignOutRequest`.
  */
 export const REQUEST_SCHEMA_VERSION = 1;
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 const MAX_REASON_LENGTH = 500;
 const MAX_HOLD_MINUTES = 525_600;
@@ -73,7 +71,10 @@ const text = (max: number) =>
         .trim()
         .min(1, 'must not be empty')
         .max(max, `must be at most ${max} characters`)
-        .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+        .refine(
+            (value) => !UNSAFE_TEXT_PATTERN.test(value),
+            'must not contain control, bidirectional-override or line-separator characters',
+        );
 
 const userReference = z
     .string()
@@ -231,10 +232,74 @@ export function deriveRequestId(
     return `${ticket.system}-${ticket.number}-${digest}`;
 }
 
-export type ParseResult = { ok: true; value: SignOutRequest } | { ok: false; problems: FieldProblem[] };
+/**
+ * SHA-256 of a request as the requester gave it: users and environments folded and sorted, actions as given (a
+ * relative hold stays relative), every other field that shapes the work or its report, defaults applied. Never the
+ * time of acceptance, so a resubmission of the same request hashes the same, and the same id with another hash is
+ * another request (`request-id-conflict`).
+ */
+function requestContentSha256(raw: RawRequest, tenantId: string): string {
+    const folded = (names: readonly string[]) => [...new Set(names.map((name) => name.toLowerCase()))].sort();
+    const canonical = JSON.stringify([
+        tenantId,
+        folded(raw.users),
+        raw.environments === 'all' ? 'all' : folded(raw.environments),
+        raw.applicationFamily,
+        [
+            raw.actions.revokeSessions,
+            raw.actions.cancelBcSessions,
+            holdAsGiven(raw.actions.blockSignIn),
+            holdAsGiven(raw.actions.disableBcUser),
+        ],
+        raw.watchMinutes,
+        raw.reason,
+        raw.requestedBy ?? null,
+        raw.ticket ? [raw.ticket.system, raw.ticket.number, raw.ticket.id ?? null] : null,
+        raw.callbackUrl ?? null,
+        raw.dryRun,
+    ]);
+    return createHash('sha256').update(canonical).digest('hex');
+}
+
+type RawRequest = z.infer<ReturnType<typeof requestInputSchema>>;
+
+/** A hold in a fixed member order; `until` as an instant, so two spellings of one time are one request. */
+function holdAsGiven(hold: z.infer<typeof holdSchema>): unknown[] {
+    switch (hold.mode) {
+        case 'off':
+        case 'permanent':
+            return [hold.mode];
+        case 'for':
+            return [hold.mode, hold.minutes];
+        case 'until':
+            return [hold.mode, new Date(hold.until).toISOString()];
+    }
+}
+
+/** A valid request, and the hash that tells a resubmission of it from another request under the same id. */
+export interface ParsedRequest {
+    value: SignOutRequest;
+    contentSha256: string;
+}
+
+export type ParseResult = ({ ok: true } & ParsedRequest) | { ok: false; problems: FieldProblem[] };
+
+export interface ParseOptions {
+    /**
+     * The id of a request that names neither `requestId` nor `ticket`: `random` (HTTP, CLI: each submission is a new
+     * request, and the caller is told its id) or `content` (queue messages: every delivery of one message, and a
+     * sender's retry of it, is the same request).
+     */
+    idWithoutTicket?: 'random' | 'content';
+}
 
 /** Validates and normalises raw input (already JSON-parsed). Returns problems as a value, never throws. */
-export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: Date = new Date()): ParseResult {
+export function parseSignOutRequest(
+    input: unknown,
+    policy: RequestPolicy,
+    now: Date = new Date(),
+    options: ParseOptions = {},
+): ParseResult {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         return { ok: false, problems: [{ field: '(body)', reason: 'must be a JSON object' }] };
     }
@@ -265,16 +330,20 @@ export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: 
 
     const users = foldUsers(raw.users);
     const environments = raw.environments === 'all' ? 'all' : foldUsers(raw.environments);
+    const tenantId = (raw.tenantId ?? policy.defaultTenantId).toLowerCase();
+    const contentSha256 = requestContentSha256(raw, tenantId);
     const requestId =
         raw.requestId ??
         (raw.ticket
             ? // The actions as given: a relative hold must not make a redelivered message look like new work.
               deriveRequestId(raw.ticket, { users, environments, actions: raw.actions, dryRun: raw.dryRun })
-            : randomUUID());
+            : options.idWithoutTicket === 'content'
+              ? `msg-${contentSha256.slice(0, 32)}`
+              : randomUUID());
     const value: SignOutRequest = {
         schemaVersion: REQUEST_SCHEMA_VERSION,
         requestId,
-        tenantId: (raw.tenantId ?? policy.defaultTenantId).toLowerCase(),
+        tenantId,
         users,
         environments,
         applicationFamily: raw.applicationFamily,
@@ -287,5 +356,5 @@ export function parseSignOutRequest(input: unknown, policy: RequestPolicy, now: 
         ...(raw.ticket !== undefined && { ticket: raw.ticket }),
         ...(raw.callbackUrl !== undefined && { callbackUrl: raw.callbackUrl }),
     };
-    return { ok: true, value };
+    return { ok: true, value, contentSha256 };
 }

@@ -1,44 +1,60 @@
+import { admissionRefusal, type Refusal } from '../callers/admission';
+import { reserveCallerUsage, releaseCallerUsage } from './callerUsage';
 import type { FieldProblem } from '../errors';
 import type { Caller, RequestRecord, RequestSource } from '../ports/auditStore';
-import { parseSignOutRequest, type SignOutRequest } from '../request/signOutRequest';
+import { parseSignOutRequest, type ParsedRequest } from '../request/signOutRequest';
 import type { ServiceDependencies } from './serviceDependencies';
 
 export type AcceptOutcome =
     | { kind: 'invalid'; problems: FieldProblem[] }
-    | { kind: 'accepted'; record: RequestRecord }
-    | { kind: 'duplicate'; record: RequestRecord };
+    | { kind: 'refused'; refusal: Refusal }
+    | { kind: 'limited'; retryAfterInSeconds: number }
+    | ClaimOutcome;
+
+/** A new request, the same request again, or another request under a known id (which is never run). */
+export type ClaimOutcome = { kind: 'accepted' | 'duplicate' | 'conflict'; record: RequestRecord };
 
 /**
- * Validates, claims the request id once and queues a work item. A duplicate returns the existing request; one that
- * was claimed but never left `accepted` (its enqueue failed) is queued again, which is harmless: work is leased.
+ * An HTTP request: validates, checks what the caller may ask for and how much, claims the request id once and
+ * queues a work item. A duplicate returns the existing request, and queues it again only while it is `accepted`
+ * and its first enqueue is not known to have succeeded; that is harmless, work is leased.
  */
-export async function acceptRequest(
-    input: unknown,
-    caller: Caller,
-    source: RequestSource,
-    deps: ServiceDependencies,
-): Promise<AcceptOutcome> {
+export async function acceptRequest(input: unknown, caller: Caller, deps: ServiceDependencies): Promise<AcceptOutcome> {
     const now = deps.now?.() ?? new Date();
     const parsed = parseSignOutRequest(input, deps.settings.policy, now);
     if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };
-    const claimed = await claimRequest(parsed.value, caller, source, deps, now);
-    if (claimed.kind === 'duplicate' && claimed.record.state !== 'accepted') return claimed;
-    await deps.queue.enqueue({ workItem: { requestId: parsed.value.requestId } });
+    const request = parsed.value;
+    const refusal = admissionRefusal(request, caller, deps.settings.callers);
+    if (refusal) return { kind: 'refused', refusal };
+    const reservation = await reserveCallerUsage(request, caller, deps, now);
+    if (!reservation.reserved) return { kind: 'limited', retryAfterInSeconds: reservation.retryAfterInSeconds };
+
+    const claimed = await claimRequest(parsed, caller, 'http', deps, now);
+    // Only new work counts against the caller: not the same request again, nor a refused conflict.
+    if (claimed.kind !== 'accepted' && reservation.added) await releaseCallerUsage(request, caller, deps);
+    if (claimed.kind === 'conflict') return claimed;
+    if (claimed.kind === 'duplicate' && (claimed.record.state !== 'accepted' || claimed.record.enqueuedAt))
+        return claimed;
+    await deps.queue.enqueue({ workItem: { requestId: request.requestId } });
+    await deps.audit.markEnqueued(request.requestId, (deps.now?.() ?? new Date()).toISOString());
     return claimed;
 }
 
 /**
- * Claims the id and writes the first audit event and the user index; a known id answers the existing record.
- * Nothing is accepted while the tenant's guard cannot be evaluated (a protected entry that does not resolve, or the
- * directory unavailable past the set's lifetime): the error says what to fix.
+ * Claims the id with the request's content hash, then writes the first audit event and the user index. A known id
+ * answers the existing record: the same request when the hashes agree (a record from before hashes were kept has
+ * none, and counts as the same, as it did then), another request otherwise. Nothing is accepted while the tenant's
+ * guard cannot be evaluated (a protected entry that does not resolve, or the directory unavailable past the set's
+ * lifetime): the error says what to fix.
  */
 export async function claimRequest(
-    request: SignOutRequest,
+    parsed: ParsedRequest,
     caller: Caller,
     source: RequestSource,
     deps: ServiceDependencies,
     now: Date,
-): Promise<{ kind: 'accepted' | 'duplicate'; record: RequestRecord }> {
+): Promise<ClaimOutcome> {
+    const request = parsed.value;
     await deps.protectedSets.get(request.tenantId, { waitUntil: now.getTime() + deps.settings.previewDeadlineInMs });
     const outcome = await deps.audit.claimRequest({
         requestId: request.requestId,
@@ -47,30 +63,41 @@ export async function claimRequest(
         source,
         caller,
         request,
+        requestSha256: parsed.contentSha256,
         reason: request.reason,
         ...(request.ticket && { ticketNumber: request.ticket.number }),
         userCount: request.users.length,
         createdAt: now.toISOString(),
     });
-    if (!outcome.claimed) return { kind: 'duplicate', record: outcome.existing };
+    if (!outcome.claimed) {
+        const known = outcome.existing.requestSha256;
+        const same = known === undefined || known === parsed.contentSha256;
+        return { kind: same ? 'duplicate' : 'conflict', record: outcome.existing };
+    }
     const trail = await deps.audit.openTrail(request.requestId);
     await trail.append([
         {
             type: 'request-accepted',
             status: 'accepted',
-            detail: request.reason,
             data: {
                 source,
                 caller,
+                reason: request.reason,
                 requestedBy: request.requestedBy ?? null,
                 ticket: request.ticket ?? null,
                 users: request.users,
                 environments: request.environments,
                 actions: request.actions,
                 dryRun: request.dryRun,
+                requestSha256: parsed.contentSha256,
             },
         },
     ]);
     await deps.audit.indexUser(request.requestId, request.users, now.toISOString());
     return { kind: 'accepted', record: outcome.record };
+}
+
+/** What a caller is told when its id is taken by another request. */
+export function conflictMessage(requestId: string): string {
+    return `Request id ${requestId} is already used by a different request; use another id, or send exactly the same request.`;
 }

@@ -1,12 +1,17 @@
+import { admissionRefusal, type Refusal } from '../callers/admission';
+import { ROLES } from '../callers/roles';
 import { runSignOut, type HoldStore } from '../engine/signOutEngine';
 import type { StepJournal } from '../engine/stepJournal';
 import type { FieldProblem } from '../errors';
+import type { Caller } from '../ports/auditStore';
 import { parseSignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import type { ServiceDependencies } from './serviceDependencies';
 
 export type PreviewOutcome =
-    { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'previewed'; result: SignOutResult };
+    | { kind: 'invalid'; problems: FieldProblem[] }
+    | { kind: 'refused'; refusal: Refusal }
+    | { kind: 'previewed'; result: SignOutResult };
 
 /** A dry run remembers nothing and writes nothing. */
 const NO_JOURNAL: StepJournal = {
@@ -26,13 +31,20 @@ const NO_HOLDS: HoldStore = {
 
 /**
  * Resolves and discovers everything a sign-out would touch, synchronously and within the preview deadline, without
- * changing anything or claiming the request id.
+ * changing anything or claiming the request id. Who else has sessions is for readers of the audit (SignOut.Read):
+ * other callers see how many, not who.
  */
-export async function previewRequest(input: unknown, deps: ServiceDependencies): Promise<PreviewOutcome> {
+export async function previewRequest(
+    input: unknown,
+    caller: Caller,
+    deps: ServiceDependencies,
+): Promise<PreviewOutcome> {
     const now = deps.now?.() ?? new Date();
     const parsed = parseSignOutRequest(input, deps.settings.policy, now);
     if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };
     const request = { ...parsed.value, dryRun: true };
+    const refusal = admissionRefusal(request, caller, deps.settings.callers);
+    if (refusal) return { kind: 'refused', refusal };
     const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
     const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const result = await runSignOut(
@@ -46,5 +58,13 @@ export async function previewRequest(input: unknown, deps: ServiceDependencies):
         },
         deps.settings.engine,
     );
-    return { kind: 'previewed', result };
+    const mayReadOthers = caller.roles === undefined || caller.roles.includes(ROLES.read);
+    return { kind: 'previewed', result: mayReadOthers ? result : withoutOtherUsersNames(result) };
+}
+
+function withoutOtherUsersNames(result: SignOutResult): SignOutResult {
+    return {
+        ...result,
+        environments: result.environments.map(({ unmatchedSessionUserNames: _names, ...environment }) => environment),
+    };
 }

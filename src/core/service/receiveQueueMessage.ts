@@ -1,9 +1,10 @@
+import { admissionRefusal } from '../callers/admission';
 import type { FieldProblem } from '../errors';
 import { tryParseJson } from '../parseJson';
 import type { Caller, RequestRecord } from '../ports/auditStore';
 import type { WorkItem } from '../ports/requestQueue';
 import { parseSignOutRequest } from '../request/signOutRequest';
-import { claimRequest } from './acceptRequest';
+import { claimRequest, conflictMessage } from './acceptRequest';
 import { processRequest, type AttemptInfo, type ProcessOutcome } from './processRequest';
 import { recordRefusedMessage } from './rejectMessage';
 import type { ServiceDependencies } from './serviceDependencies';
@@ -21,22 +22,25 @@ export function isWorkItem(message: unknown): message is WorkItem {
 }
 
 /**
- * One queue message: a work item from the HTTP API, or a whole request from an ITSM tool. An invalid message is
- * recorded as `rejected` and consumed (never retried); transient failures throw so the host delivers it again.
+ * One queue message: a work item from the HTTP API, or a whole request from an ITSM tool. An invalid or refused
+ * message is recorded as `rejected` and consumed (never retried); transient failures throw so the host delivers it
+ * again. The sender is whoever may write to the queue (the ITSM identity): who asked is what the message claims
+ * (`requestedBy`), recorded as claimed, not verified.
  */
 export async function receiveQueueMessage(
     message: unknown,
     attempt: AttemptInfo,
     deps: ServiceDependencies,
 ): Promise<QueueOutcome> {
-    const caller: Caller = { kind: 'queue', id: deps.settings.queueName };
+    const queueCaller: Caller = { kind: 'queue', id: deps.settings.queueName, verified: false };
     const parsedJson = typeof message === 'string' ? tryParseJson(message) : message;
     const text = typeof message === 'string' ? message : JSON.stringify(message);
-    const reject = async (problems: FieldProblem[]): Promise<QueueOutcome> => ({
+    const reject = async (problems: FieldProblem[], code?: string): Promise<QueueOutcome> => ({
         kind: 'rejected',
         problems,
-        record: await recordRefusedMessage(text, problems, 'rejected', caller, deps, {
+        record: await recordRefusedMessage(text, problems, 'rejected', queueCaller, deps, {
             dequeueCount: attempt.dequeueCount,
+            ...(code && { code }),
         }),
     });
     if (parsedJson === undefined) return reject([{ field: '(message)', reason: 'is not valid JSON' }]);
@@ -46,8 +50,16 @@ export async function receiveQueueMessage(
             ? reject([{ field: 'workItem.requestId', reason: 'names no known request' }])
             : outcome;
     }
-    const parsed = parseSignOutRequest(parsedJson, deps.settings.policy, deps.now?.() ?? new Date());
+    const now = deps.now?.() ?? new Date();
+    // Without an id or a ticket, the id comes from the content: every delivery of the message is the same request.
+    const parsed = parseSignOutRequest(parsedJson, deps.settings.policy, now, { idWithoutTicket: 'content' });
     if (!parsed.ok) return reject(parsed.problems);
-    await claimRequest(parsed.value, caller, 'queue', deps, deps.now?.() ?? new Date());
+    const requestedBy = parsed.value.requestedBy;
+    const caller: Caller = { ...queueCaller, ...(requestedBy !== undefined && { name: requestedBy }) };
+    const refusal = admissionRefusal(parsed.value, caller, deps.settings.callers);
+    if (refusal) return reject([{ field: refusal.field, reason: refusal.message }], refusal.code);
+    const claimed = await claimRequest(parsed, caller, 'queue', deps, now);
+    if (claimed.kind === 'conflict')
+        return reject([{ field: 'requestId', reason: conflictMessage(parsed.value.requestId) }], 'request-id-conflict');
     return processRequest(parsed.value.requestId, attempt, deps);
 }

@@ -8,7 +8,8 @@ const EXCERPT_LENGTH = 512;
 
 /**
  * A queue message that is not a valid request becomes an audit record `rejected` (or `dead-lettered` for the poison
- * report), keyed by the message's hash so a redelivered copy does not make a second record.
+ * report), keyed by the message's hash so a redelivered copy does not make a second record. `data.code`, when
+ * given (e.g. `request-id-conflict`), is the record's `stateDetail`.
  */
 export async function recordRefusedMessage(
     text: string,
@@ -16,7 +17,7 @@ export async function recordRefusedMessage(
     state: 'rejected' | 'dead-lettered',
     caller: Caller,
     deps: ServiceDependencies,
-    data: Record<string, unknown> = {},
+    data: { code?: string } & Record<string, unknown> = {},
 ): Promise<RequestRecord> {
     const digest = createHash('sha256').update(text).digest('hex');
     const requestId = `${state}-${digest.slice(0, 32)}`;
@@ -30,6 +31,7 @@ export async function recordRefusedMessage(
         userCount: 0,
         createdAt: now,
         problems,
+        ...(data.code !== undefined && { stateDetail: data.code }),
     });
     if (!outcome.claimed) return outcome.existing;
     const trail = await deps.audit.openTrail(requestId);

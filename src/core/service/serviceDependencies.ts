@@ -1,3 +1,4 @@
+import type { CallerPolicy } from '../callers/admission';
 import type { EngineSettings } from '../engine/signOutEngine';
 import type { ProtectedSets } from '../guard/protectedSetCache';
 import type { AuditStore } from '../ports/auditStore';
@@ -16,6 +17,7 @@ export interface TenantServices {
 
 export interface ServiceSettings {
     policy: RequestPolicy;
+    callers: CallerPolicy;
     engine: EngineSettings;
     /** How long a worker owns a request without renewing; past it, a redelivered message may take over. */
     leaseInMs: number;

@@ -107,7 +107,7 @@ async function reportPoison(now: Date, deps: ServiceDependencies, report: SweepR
                 report.poisonReported++;
             }
         } else if (!record) {
-            const caller = { kind: 'queue' as const, id: `${deps.settings.queueName}-poison` };
+            const caller = { kind: 'queue' as const, id: `${deps.settings.queueName}-poison`, verified: false };
             await recordRefusedMessage(
                 message.text,
                 [{ field: '(message)', reason: why }],
@@ -125,6 +125,6 @@ async function reportPoison(now: Date, deps: ServiceDependencies, report: SweepR
 /** The request a poisoned message stands for: a work item's id, or the id a valid request has or derives. */
 function requestIdOf(value: unknown, deps: ServiceDependencies, now: Date): string | undefined {
     if (isWorkItem(value)) return value.workItem.requestId;
-    const parsed = parseSignOutRequest(value, deps.settings.policy, now);
+    const parsed = parseSignOutRequest(value, deps.settings.policy, now, { idWithoutTicket: 'content' });
     return parsed.ok ? parsed.value.requestId : undefined;
 }

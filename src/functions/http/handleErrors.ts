@@ -1,25 +1,34 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { AuthenticationFailedError, ConfigurationError, TransientServiceError } from '../../core/errors';
+import {
+    AuthenticationFailedError,
+    ConfigurationError,
+    TransientServiceError,
+    ValidationError,
+} from '../../core/errors';
 import { ProtectedEntryError } from '../../core/guard/guardErrors';
-import { errorResponse, serviceUnavailable } from './responses';
+import { quoted } from '../../core/logText';
+import { badRequest, errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**
- * Maps what escapes a handler once, at the edge: a transient dependency failure is 503 with `Retry-After`, a bad
- * setting is 500 naming the setting, anything else 500 without internals. Only names and codes are logged.
+ * Maps what escapes a handler once, at the edge: input found bad deeper down (e.g. a continuation token) is 400
+ * naming the field, a transient dependency failure is 503 with `Retry-After`, a protected entry that does not
+ * resolve is 503 naming it, another bad setting is 500 naming the setting, anything else 500 without internals.
+ * Only names and codes are logged.
  */
 export function handleErrors(handler: HttpHandler): HttpHandler {
     return async (request, context) => {
         try {
             return await handler(request, context);
         } catch (error) {
+            if (error instanceof ValidationError) return badRequest(error.problems);
             if (error instanceof TransientServiceError) {
-                context.warn(`dependency unavailable: ${error.service} ${error.code}`);
+                context.warn(`dependency unavailable: ${error.service} ${quoted(error.code)}`);
                 return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
             }
             if (error instanceof AuthenticationFailedError) {
-                context.error(`authentication failed: ${error.code}`);
+                context.error(`authentication failed: ${quoted(error.code)}`);
                 return errorResponse(
                     502,
                     'upstream-authentication-failed',
@@ -28,7 +37,7 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
             }
             if (error instanceof ProtectedEntryError) {
                 // Not the caller's fault and not passing: nothing runs until an admin fixes the named entry.
-                context.error(error.message);
+                context.error(quoted(error.message));
                 return errorResponse(503, error.code, error.message);
             }
             if (error instanceof ConfigurationError) {

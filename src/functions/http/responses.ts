@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import type { Refusal } from '../../core/callers/admission';
 import type { FieldProblem } from '../../core/errors';
 
 /** The one error shape of the API: `{ error: { code, message, details } }`. Messages never echo secrets. */
@@ -20,3 +21,7 @@ export const serviceUnavailable = (retryAfterInSeconds: number) =>
     errorResponse(503, 'temporarily-unavailable', 'A dependency is temporarily unavailable; try again.', [], {
         'Retry-After': String(retryAfterInSeconds),
     });
+
+/** A caller who may not have this request run: a role it lacks, or a tenant it may not act in. */
+export const forbidden = (refusal: Refusal) =>
+    errorResponse(403, refusal.code, refusal.message, [{ field: refusal.field, reason: refusal.message }]);

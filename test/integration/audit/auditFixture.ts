@@ -68,7 +68,7 @@ export function newRecord(
         tenantId: TENANT,
         state: 'accepted',
         source: 'http',
-        caller: { kind: 'function-key', id: 'itsm-connector' },
+        caller: { kind: 'function-key', id: 'itsm-connector', verified: false },
         request: signOutRequest(requestId, users, { submittedAt: createdAt }),
         reason: 'Leaver',
         ticketNumber: 'INC0012345',

@@ -37,9 +37,11 @@ describe('claimRequest', () => {
         for (let round = 0; round < 5; round++) {
             const id = `race-${round}`;
             const outcomes = await Promise.all([
-                store.claimRequest(newRecord(id, '2024-05-01T10:00:00.000Z', { caller: { kind: 'queue', id: 'a' } })),
+                store.claimRequest(
+                    newRecord(id, '2024-05-01T10:00:00.000Z', { caller: { kind: 'queue', id: 'a', verified: false } }),
+                ),
                 otherStore.claimRequest(
-                    newRecord(id, '2024-05-01T10:00:00.001Z', { caller: { kind: 'queue', id: 'b' } }),
+                    newRecord(id, '2024-05-01T10:00:00.001Z', { caller: { kind: 'queue', id: 'b', verified: false } }),
                 ),
             ]);
             expect(outcomes.filter((outcome) => outcome.claimed)).toHaveLength(1);

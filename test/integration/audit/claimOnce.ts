@@ -12,7 +12,7 @@ async function main(): Promise<void> {
         throw new Error('usage: claimOnce <prefix> <id> <createdAt>');
     const store = await TableAuditStore.create({ connection: { connectionString }, tablePrefix });
     const outcome = await store.claimRequest(
-        newRecord(requestId, createdAt, { caller: { kind: 'cli', id: `pid-${process.pid}` } }),
+        newRecord(requestId, createdAt, { caller: { kind: 'cli', id: `pid-${process.pid}`, verified: false } }),
     );
     process.stdout.write(JSON.stringify({ claimed: outcome.claimed }));
 }

@@ -17,8 +17,11 @@ describe('scrubText', () => {
         expect(scrubbed).toContain(REDACTED);
     });
 
-    it('leaves ordinary text alone', () => {
-        const text = 'BC session 4711 of keyJar@contoso.com cancelled (design=ok)';
+    it.each([
+        'BC session 4711 of keyJar@contoso.com cancelled (design=ok)',
+        'user eyJosephine.k@contoso.com not found',
+        'half a token eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9 is no token',
+    ])('leaves ordinary text alone: %j', (text) => {
         expect(scrubText(text)).toBe(text);
     });
 
@@ -41,5 +44,18 @@ describe('scrubValue', () => {
                 { clientSecret: REDACTED, password: REDACTED, token: REDACTED, count: 3, tokensMayReconnectUntil: 'z' },
             ],
         });
+    });
+});
+
+describe('scrubValue never rewrites user names, environment names or reasons', () => {
+    it('leaves members naming users, environments and why as they are', () => {
+        const value = {
+            user: 'eyJosephine.k@contoso.com',
+            users: [`${JWT.slice(0, 40)}@contoso.com`],
+            environments: ['eyJProduction'],
+            reason: 'Rotate: password=hunter2 leaked',
+            detail: `echoed ${JWT}`,
+        };
+        expect(scrubValue(value)).toEqual({ ...value, detail: `echoed ${REDACTED}` });
     });
 });

@@ -120,6 +120,62 @@ describe('parseSignOutRequest', () => {
     });
 });
 
+describe('the content hash: one request id, one request', () => {
+    const hashOf = (input: Record<string, unknown>, at = now) => {
+        const parsed = parseSignOutRequest({ ...minimal, ...input }, policy, at);
+        if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+        return parsed.contentSha256;
+    };
+    const base = {
+        users: ['alice@contoso.com', 'bob@contoso.com'],
+        environments: ['PRODUCTION', 'SANDBOX'],
+        actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+    };
+
+    it('is the same for the same request, however it is spelled or when it arrives', () => {
+        const later = new Date(now.getTime() + 3_600_000);
+        expect(
+            hashOf(
+                {
+                    users: ['BOB@contoso.com', 'alice@contoso.com', 'Alice@Contoso.com'],
+                    environments: ['sandbox', 'PRODUCTION'],
+                    actions: { revokeSessions: true, blockSignIn: { mode: 'for', minutes: 30 } },
+                    watchMinutes: 90,
+                    dryRun: false,
+                },
+                later,
+            ),
+        ).toBe(hashOf(base));
+    });
+
+    it.each([
+        ['users', { users: ['alice@contoso.com'] }],
+        ['environments', { environments: 'all' }],
+        ['actions', { actions: { blockSignIn: { mode: 'for', minutes: 31 } } }],
+        ['watch', { watchMinutes: 0 }],
+        ['reason', { reason: 'Compromised account (reworded)' }],
+        ['requester', { requestedBy: 'someone@contoso.com' }],
+        ['ticket', { ticket: { system: 'servicenow', number: 'INC1' } }],
+        ['callback', { callbackUrl: 'https://hooks.example.com/cb?sig=x' }],
+        ['dry run', { dryRun: true }],
+    ])('differs when the %s differ', (_field, change) => {
+        expect(hashOf({ ...base, ...change })).not.toBe(hashOf(base));
+    });
+
+    it('names a request without id or ticket by its content when asked (queue messages), else at random', () => {
+        const once = parseSignOutRequest(minimal, policy, now, { idWithoutTicket: 'content' });
+        const again = parseSignOutRequest(minimal, policy, new Date(), { idWithoutTicket: 'content' });
+        expect(once.ok && once.value.requestId).toMatch(/^msg-[0-9a-f]{32}$/);
+        expect(once.ok && again.ok && once.value.requestId === again.value.requestId).toBe(true);
+        const random = [1, 2].map(() => {
+            const parsed = parseSignOutRequest(minimal, policy, now);
+            return parsed.ok ? parsed.value.requestId : '';
+        });
+        expect(random[0]).toMatch(/^[0-9a-f-]{36}$/);
+        expect(random[0]).not.toBe(random[1]);
+    });
+});
+
 describe('callbackUrlProblem', () => {
     it.each([
         ['https://prod-01.westeurope.logic.azure.com/workflows/x?sig=abc', undefined],

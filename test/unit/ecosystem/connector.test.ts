@@ -70,7 +70,7 @@ interface Swagger {
     paths: Record<string, Record<string, Operation>>;
     definitions: Record<string, JsonSchema>;
     parameters: Record<string, Parameter>;
-    securityDefinitions: Record<string, { type: string; in: string; name: string }>;
+    securityDefinitions: Record<string, { type: string; in?: string; name?: string; flow?: string }>;
     security: Array<Record<string, string[]>>;
 }
 
@@ -78,6 +78,12 @@ interface ConnectionParameter {
     type: string;
     defaultValue?: unknown;
     uiDefinition?: { displayName?: string; description?: string };
+    oAuthSettings?: {
+        identityProvider: string;
+        scopes?: string[];
+        properties?: Record<string, string>;
+        customParameters?: Record<string, { value: string }>;
+    };
 }
 
 interface ApiProperties {
@@ -258,11 +264,25 @@ describe('connector operations', () => {
 describe('connector security and connection', () => {
     const connectionParameters = apiProperties.properties.connectionParameters;
 
-    it('authenticates with a function key in the x-functions-key header', () => {
-        expect(Object.values(swagger.securityDefinitions)).toEqual([
-            expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-functions-key' }),
-        ]);
-        expect(swagger.security).toEqual([{ [Object.keys(swagger.securityDefinitions)[0] ?? '']: [] }]);
+    it('authenticates with an Entra ID token (OAuth 2.0, aad) and a function key, both on every call', () => {
+        const definitions = Object.entries(swagger.securityDefinitions);
+        const oauth = definitions.find(([, definition]) => definition.type === 'oauth2');
+        const key = definitions.find(([, definition]) => definition.type === 'apiKey');
+        expect(oauth?.[1]).toMatchObject({ flow: 'accessCode' });
+        expect(key?.[1]).toMatchObject({ in: 'header', name: 'x-functions-key' });
+        expect(definitions).toHaveLength(2);
+        // One requirement naming both: App Service authentication wants the token, the Functions host the key.
+        expect(swagger.security).toEqual([{ [oauth?.[0] ?? '']: [], [key?.[0] ?? '']: [] }]);
+    });
+
+    it('signs in against the API app registration, asking for its scope (platform-facts §9)', () => {
+        const settings = connectionParameters.token?.oAuthSettings;
+        expect(connectionParameters.token?.type).toBe('oauthSetting');
+        expect(settings?.identityProvider).toBe('aad');
+        const resource = settings?.properties?.AzureActiveDirectoryResourceId;
+        expect(settings?.customParameters?.resourceUri?.value).toBe(resource);
+        expect(settings?.scopes).toEqual([`${resource}/user_impersonation`]);
+        expect(settings?.customParameters?.loginUri?.value).toBe('https://login.microsoftonline.com');
     });
 
     it('asks for the key as a secure string, never with a default', () => {
@@ -594,6 +614,11 @@ describe('connector responses against src/core/result.ts', () => {
         kind: 'app-service-auth',
         id: '8a1f4c3e-2b7d-4e5f-9a6b-1c2d3e4f5a6b',
         name: 'Flow',
+        objectId: '8a1f4c3e-2b7d-4e5f-9a6b-1c2d3e4f5a6b',
+        appId: '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b',
+        roles: ['SignOut.Request', 'SignOut.Read'],
+        verified: true,
+        osUser: 'admin@workstation',
     };
     const record: Required<RequestRecord> = {
         requestId: result.requestId,
@@ -613,6 +638,8 @@ describe('connector responses against src/core/result.ts', () => {
         result,
         problems: [problem],
         stateDetail: 'dead-lettered after 5 attempts',
+        requestSha256: 'a'.repeat(64),
+        enqueuedAt: '2025-06-01T12:00:00.100Z',
     };
 
     /** The connector's definitions with every object closed, so a field missing from them fails validation. */

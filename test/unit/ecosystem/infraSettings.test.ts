@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditTableNames } from '../../../src/clients/audit/tableNames';
+import { ALL_ROLES } from '../../../src/core/callers/roles';
 import { SETTINGS } from '../../../src/settings';
 import { maskStringsAndComments, readObjectVariable, readParameters } from './support/bicep';
 
@@ -223,5 +224,63 @@ describe('local.settings.example.json against src/settings.ts', () => {
         );
         if (unknown.length > 0)
             throw new Error(`local.settings.example.json names ${unknown.join(', ')}: not in src/settings.ts`);
+    });
+});
+
+describe('App Service authentication (infra/app/authentication.bicep) against the code', () => {
+    const bicep = read('infra/app/authentication.bicep');
+    const functionsDir = path.join(repoRoot, 'src', 'functions');
+    /** Each HTTP function: its route and the requirement it hands `authorize`. */
+    const httpRoutes = fs
+        .readdirSync(functionsDir)
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => fs.readFileSync(path.join(functionsDir, file), 'utf8'))
+        .filter((source) => source.includes('app.http('))
+        .map((source) => ({
+            route: /route: '([^']+)'/.exec(source)?.[1],
+            requirement: /authorize\(request, (?:ROLES\.(\w+)|'(\w+)')\)/.exec(source)?.slice(1).find(Boolean),
+        }));
+
+    it('turns authentication on for the function app: Entra ID, and 401 without a token', () => {
+        expect(bicep).toMatch(
+            /resource \w+ 'Microsoft\.Web\/sites\/config@[\w-]+' = \{\s*parent: functionApp\s*name: 'authsettingsV2'/,
+        );
+        expect(bicep).toMatch(/platform: \{\s*enabled: true\s*\}/);
+        expect(bicep).toMatch(/requireAuthentication: true/);
+        expect(bicep).toMatch(/unauthenticatedClientAction: 'Return401'/);
+        expect(bicep).toMatch(/azureActiveDirectory: \{\s*enabled: true/);
+        expect(bicep).toMatch(/clientId: api\.appId/);
+        expect(bicep).toMatch(/allowedAudiences: \[api\.appId, identifierUri\]/);
+    });
+
+    it('defines every app role the code checks, for users and applications, and requires an assignment', () => {
+        const values = [...bicep.matchAll(/value: '(SignOut\.\w+)'/g)].map((match) => match[1]);
+        expect(values.sort()).toEqual([...ALL_ROLES].sort());
+        expect(bicep).toMatch(/allowedMemberTypes: \['User', 'Application'\]/);
+        expect(bicep).toMatch(/id: guid\(apiAppUniqueName, role\.value\)/);
+        expect(bicep).toMatch(/appRoleAssignmentRequired: true/);
+    });
+
+    it('lets through without a token exactly the routes the code treats as public', () => {
+        const excluded = /param anonymousPaths array = \[([^\]]*)\]/.exec(bicep)?.[1];
+        const publicRoutes = httpRoutes
+            .filter((route) => route.requirement === 'public')
+            .map((route) => `'/api/${route.route}'`);
+        expect(excluded?.split(',').map((item) => item.trim())).toEqual(publicRoutes);
+        expect(publicRoutes).toEqual(["'/api/health'"]);
+    });
+
+    it('has every HTTP route check its caller first', () => {
+        expect(httpRoutes.length).toBeGreaterThanOrEqual(5);
+        expect(httpRoutes.filter((route) => route.requirement === undefined)).toEqual([]);
+    });
+
+    it('is deployed by main.bicep for the function app, which requires authentication', () => {
+        expect(read('infra/main.bicep')).toMatch(
+            /module \w+ 'app\/authentication\.bicep' = \{[^}]*functionAppName: functionApp\.outputs\.name/,
+        );
+        expect(readObjectVariable(read('infra/app/functionApp.bicep'), 'appSettings').get('AUTH_REQUIRED')).toBe(
+            "'true'",
+        );
     });
 });

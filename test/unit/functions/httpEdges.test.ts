@@ -1,5 +1,5 @@
 import { HttpRequest } from '@azure/functions';
-import { callerOf } from '../../../src/functions/http/caller';
+import { authorizeWith, type AuthorizationSettings } from '../../../src/functions/http/authorize';
 import { readJsonBody, MAX_BODY_BYTES } from '../../../src/functions/http/readJsonBody';
 import { parseHistoryParameters } from '../../../src/functions/listSignOuts';
 import { withoutCallbackSecrets } from '../../../src/core/service/publicRecord';
@@ -25,33 +25,65 @@ describe('readJsonBody', () => {
     });
 });
 
-describe('callerOf', () => {
+describe('authorizeWith', () => {
+    const FLOW = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
     const get = (headers: Record<string, string>) =>
-        new HttpRequest({ method: 'GET', url: 'https://fn.example/api/health', headers });
+        new HttpRequest({ method: 'GET', url: 'https://fn.example/api/signouts', headers });
+    const on: AuthorizationSettings = {
+        authenticationEnabled: true,
+        authenticationRequired: true,
+        allowedCallerIds: [],
+    };
+    const statusOf = (result: ReturnType<typeof authorizeWith>) => (result.ok ? 200 : result.response.status);
 
     it('takes the caller from the App Service client principal', () => {
-        const result = callerOf(
-            get({
-                'x-ms-client-principal': principal([
-                    { typ: 'oid', val: 'abc' },
-                    { typ: 'name', val: 'Flow' },
-                ]),
-            }),
-            [],
-        );
-        expect(result).toEqual({ ok: true, caller: { kind: 'app-service-auth', id: 'abc', name: 'Flow' } });
+        const header = principal([
+            { typ: 'oid', val: FLOW.toUpperCase() },
+            { typ: 'name', val: 'Flow' },
+            { typ: 'roles', val: 'SignOut.Read' },
+        ]);
+        expect(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Read', on)).toEqual({
+            ok: true,
+            caller: {
+                kind: 'app-service-auth',
+                id: FLOW,
+                objectId: FLOW,
+                name: 'Flow',
+                roles: ['SignOut.Read'],
+                verified: true,
+            },
+        });
     });
 
-    it('answers 403 to a caller outside the allow-list, and to a key-only caller when a list is set', () => {
-        const other = callerOf(get({ 'x-ms-client-principal': principal([{ typ: 'oid', val: 'someone' }]) }), ['abc']);
-        expect(other.ok ? 0 : other.response.status).toBe(403);
-        const keyOnly = callerOf(get({}), ['abc']);
-        expect(keyOnly.ok ? 0 : keyOnly.response.status).toBe(403);
+    it('trusts the header only with App Service authentication on', () => {
+        const header = principal([
+            { typ: 'oid', val: FLOW },
+            { typ: 'roles', val: 'SignOut.Read' },
+        ]);
+        const off = { ...on, authenticationEnabled: false, authenticationRequired: false };
+        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Read', off))).toBe(401);
+        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'public', off))).toBe(401);
+        expect(statusOf(authorizeWith(get({}), 'SignOut.Read', off))).toBe(200);
+        expect(statusOf(authorizeWith(get({}), 'SignOut.Read', on))).toBe(401);
+        expect(statusOf(authorizeWith(get({}), 'public', on))).toBe(200);
+    });
+
+    it('answers 403 without the role, or outside the allow-list; a key-only caller is outside any list', () => {
+        const header = principal([
+            { typ: 'oid', val: FLOW },
+            { typ: 'roles', val: 'SignOut.Request' },
+        ]);
+        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Read', on))).toBe(403);
+        const listed = { ...on, allowedCallerIds: ['11111111-1111-4111-8111-111111111111'] };
+        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Request', listed))).toBe(403);
+        const keyOnly = { ...listed, authenticationRequired: false };
+        expect(statusOf(authorizeWith(get({}), 'SignOut.Request', keyOnly))).toBe(403);
     });
 
     it('answers 401 to a principal it cannot read', () => {
-        const result = callerOf(get({ 'x-ms-client-principal': 'not-base64-json' }), []);
-        expect(result.ok ? 0 : result.response.status).toBe(401);
+        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': 'not-base64-json' }), 'SignOut.Read', on))).toBe(
+            401,
+        );
     });
 });
 
