@@ -18,9 +18,23 @@ export type ProcessOutcome =
     | { kind: 'already-final'; record: RequestRecord }
     | { kind: 'unknown-request' };
 
-/** Thrown to make the host deliver the message again: a lease is held elsewhere or failures were transient. */
+/**
+ * The attempt stopped before the request was final: `busy` (another worker holds the lease) or `transient`
+ * (failures another attempt may overcome). The queue trigger throws it on, so the host delivers the message again;
+ * a CLI run has no such redelivery and tells the admin to resume.
+ */
 export class RetryLaterError extends Error {
     override readonly name = 'RetryLaterError';
+    constructor(
+        readonly requestId: string,
+        readonly code: 'busy' | 'transient',
+    ) {
+        super(
+            code === 'busy'
+                ? `Request ${requestId} is being processed by another worker`
+                : `Request ${requestId} stopped on transient failures before it was final`,
+        );
+    }
 }
 
 /**
@@ -41,7 +55,7 @@ export async function processRequest(
         case 'final':
             return { kind: 'already-final', record: started.record };
         case 'busy':
-            throw new RetryLaterError(`Request ${requestId} is being processed by another worker`);
+            throw new RetryLaterError(requestId, 'busy');
     }
     const request = started.record.request;
     if (!request) return { kind: 'already-final', record: started.record };
@@ -107,10 +121,11 @@ async function runUnderLease(
             {
                 type: 'attempt-incomplete',
                 status: result.status,
-                detail: 'transient failures; the host will deliver the message again',
+                // True for every caller: the queue's host delivers again, a CLI run is resumed by the admin.
+                detail: 'stopped on transient failures; the request stays open for another attempt',
             },
         ]);
-        throw new RetryLaterError(`Request ${requestId} met transient failures; retrying`);
+        throw new RetryLaterError(requestId, 'transient');
     }
     return { kind: 'finished', record: await finish(request, result, attempt.owner, trail, deps) };
 }
