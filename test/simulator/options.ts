@@ -30,6 +30,12 @@ export interface SimulatorOptions {
     companiesShape?: 'collection' | 'bare';
     /** Automation PATCH with a stale etag: 409 `Request_EntityChanged` (default, BC's server) or 412 (OData). */
     staleEtagStatus?: 409 | 412;
+    /**
+     * Status of a whole `$batch` in which an item was throttled: 200 (default, `json-batching.md`), 424 (the
+     * throttling page: "the batch itself fails with 424") or 429 (not documented; the SDK's retry middleware re-sends
+     * such a batch). The body still holds every item's answer (platform-facts §1).
+     */
+    throttledBatchStatus?: 200 | 424 | 429;
     /** Seed of the PRNG that orders `$batch` answers. Default 1. */
     seed?: number;
 }
@@ -46,6 +52,7 @@ export interface SimulatorBehaviour {
     sessionPageSize?: number;
     companiesShape: 'collection' | 'bare';
     staleEtagStatus: 409 | 412;
+    throttledBatchStatus: 200 | 424 | 429;
 }
 
 export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour {
@@ -60,5 +67,6 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         sessionPageSize: options.sessionPageSize,
         companiesShape: options.companiesShape ?? 'collection',
         staleEtagStatus: options.staleEtagStatus ?? 409,
+        throttledBatchStatus: options.throttledBatchStatus ?? 200,
     };
 }
