@@ -6,14 +6,25 @@ export interface CallbackReceiver {
     /** `127.0.0.1:<port>`, the allow-list entry for this receiver. */
     hostEntry: string;
     url: string;
+    /** Bodies of the callbacks that arrived, answered or not. */
     received: unknown[];
     close(): Promise<void>;
 }
 
+export interface CallbackReceiverOptions {
+    /** Status of every answer (default 200). */
+    status?: number;
+    /** A `Retry-After` header on every answer, as sent (`"86400"` or an HTTP date). */
+    retryAfter?: string;
+    /** A slow receiver: how long it keeps each callback waiting before it answers. */
+    answerAfterMs?: number;
+}
+
 /** An https endpoint on loopback (test certificate) that records what callbacks POST to it. */
-export async function startCallbackReceiver(status = 200): Promise<CallbackReceiver> {
+export async function startCallbackReceiver(options: CallbackReceiverOptions = {}): Promise<CallbackReceiver> {
     const certs = path.join(__dirname, '..', 'simulator', 'certs');
     const received: unknown[] = [];
+    const pending = new Set<NodeJS.Timeout>();
     const server: Server = createServer(
         { cert: readFileSync(path.join(certs, 'server.pem')), key: readFileSync(path.join(certs, 'server.key')) },
         (request, response) => {
@@ -21,7 +32,16 @@ export async function startCallbackReceiver(status = 200): Promise<CallbackRecei
             request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
             request.on('end', () => {
                 received.push(JSON.parse(body) as unknown);
-                response.writeHead(status).end();
+                const answer = () => {
+                    const headers = options.retryAfter === undefined ? {} : { 'Retry-After': options.retryAfter };
+                    response.writeHead(options.status ?? 200, headers).end();
+                };
+                if (options.answerAfterMs === undefined) return answer();
+                const timer = setTimeout(() => {
+                    pending.delete(timer);
+                    answer();
+                }, options.answerAfterMs);
+                pending.add(timer);
             });
         },
     );
@@ -32,6 +52,11 @@ export async function startCallbackReceiver(status = 200): Promise<CallbackRecei
         hostEntry: `127.0.0.1:${port}`,
         url: `https://127.0.0.1:${port}/callbacks/signout`,
         received,
-        close: () => new Promise((resolve) => server.close(() => resolve())),
+        close: () =>
+            new Promise((resolve) => {
+                for (const timer of pending) clearTimeout(timer);
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
     };
 }

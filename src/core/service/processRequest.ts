@@ -127,7 +127,10 @@ async function runUnderLease(
         ]);
         throw new RetryLaterError(requestId, 'transient');
     }
-    return { kind: 'finished', record: await finish(request, result, attempt.owner, trail, deps) };
+    return {
+        kind: 'finished',
+        record: await finish(request, result, { owner: attempt.owner, deadlineAt }, trail, deps),
+    };
 }
 
 function hasRetryableFailures(result: SignOutResult): boolean {
@@ -154,16 +157,19 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
     };
 }
 
-/** Writes the result, then the closing events on the attempt's own trail (already loaded: no second read). */
+/**
+ * Writes the result, then the closing events on the attempt's own trail (already loaded: no second read). The
+ * callback is bounded by the attempt's deadline, so its outcome is written before the host's time-out.
+ */
 async function finish(
     request: SignOutRequest,
     result: SignOutResult,
-    owner: string,
+    attempt: { owner: string; deadlineAt: number },
     trail: AuditTrail,
     deps: ServiceDependencies,
 ): Promise<RequestRecord> {
     const requestId = request.requestId;
-    const record = await deps.audit.finishRequest(requestId, owner, result);
+    const record = await deps.audit.finishRequest(requestId, attempt.owner, result);
     await trail.append([
         {
             type: 'request-finished',
@@ -183,7 +189,11 @@ async function finish(
     );
     if (resolvedKeys.length > 0) await deps.audit.indexUser(requestId, resolvedKeys, record.createdAt);
     if (request.callbackUrl) {
-        const delivery = await deps.callbacks.send(request.callbackUrl, { requestId, status: result.status, result });
+        const delivery = await deps.callbacks.send(
+            request.callbackUrl,
+            { requestId, status: result.status, result },
+            { deadlineAt: attempt.deadlineAt },
+        );
         await trail.append([
             delivery.delivered
                 ? { type: 'callback-delivered', status: String(delivery.status), data: { attempts: delivery.attempts } }
