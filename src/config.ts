@@ -37,6 +37,7 @@ export interface AppConfig {
     httpTimeoutInMs: number;
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
+    poisonRequeueLimit: number;
     retentionDays: number;
 }
 
@@ -208,6 +209,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         httpTimeoutInMs: settings.integer('HTTP_TIMEOUT_MS', 1_000, 300_000),
         requestDeadlineInMs: settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000),
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
+        poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
         retentionDays: settings.integer('RETENTION_DAYS', 1, 3_650),
     };
 }

@@ -191,6 +191,13 @@ export const SETTINGS = [
         providedBy: 'optional',
     },
     {
+        name: 'POISON_REQUEUE_LIMIT',
+        description:
+            'How often the sweep queues a request from `<queue>-poison` again (counted in its audit trail) before it is `dead-lettered`; 0 = never.',
+        defaultValue: '3',
+        providedBy: 'optional',
+    },
+    {
         name: 'RETENTION_DAYS',
         description: 'Audit records older than this are purged by the cleanup.',
         defaultValue: '400',

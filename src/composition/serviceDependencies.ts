@@ -31,6 +31,7 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
         previewDeadlineInMs: config.previewDeadlineInMs,
         retentionDays: config.retentionDays,
         maxDequeueCount: HOST_MAX_DEQUEUE_COUNT,
+        poisonRequeueLimit: config.poisonRequeueLimit,
         queueName: config.queueName,
     };
 }
