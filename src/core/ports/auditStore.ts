@@ -149,6 +149,8 @@ export interface PurgeReport {
     requests: number;
     events: number;
     indexEntries: number;
+    /** Requests old enough to go that were kept, because a hold or watch of theirs is still active. */
+    kept: number;
     complete: boolean;
 }
 
