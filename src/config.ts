@@ -1,5 +1,6 @@
 import { ConfigurationError } from './core/errors';
 import { GUID_PATTERN, UPN_PATTERN } from './core/request/patterns';
+import { MAX_HOLD_MINUTES, MAX_WATCH_MINUTES } from './core/request/limits';
 import { SETTINGS, type SettingName } from './settings';
 
 export type StorageConfig =
@@ -42,6 +43,15 @@ export interface AppConfig {
 }
 
 type Environment = Record<string, string | undefined>;
+
+/** host.json's `functionTimeout`: the host stops an invocation after it (a test keeps the two equal). */
+export const HOST_FUNCTION_TIMEOUT_MS = 10 * 60_000;
+/**
+ * What an attempt still does after its deadline: writes the result and its closing event, indexes the users and
+ * makes one last callback attempt. The deadline must leave this much before the host's time-out.
+ */
+export const AUDIT_TAIL_MARGIN_MS = 60_000;
+const DAY_IN_MINUTES = 1_440;
 
 const AUTH_MODES: readonly AuthMode[] = [
     'auto',
@@ -179,6 +189,23 @@ export function readConfig(env: Environment = process.env): AppConfig {
     if (!/^v\d+\.\d+$/.test(bcAdminApiVersion))
         throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
+    const requestDeadlineInMs = settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000);
+    const longestDeadline = HOST_FUNCTION_TIMEOUT_MS - AUDIT_TAIL_MARGIN_MS;
+    if (requestDeadlineInMs > longestDeadline)
+        throw new ConfigurationError(
+            'REQUEST_DEADLINE_MS',
+            `must leave ${AUDIT_TAIL_MARGIN_MS} ms for the audit tail before host.json's functionTimeout ` +
+                `(${HOST_FUNCTION_TIMEOUT_MS} ms): at most ${longestDeadline}, got ${requestDeadlineInMs}`,
+        );
+    const retentionDays = settings.integer('RETENTION_DAYS', 1, 3_650);
+    // A trail must outlast what it records: the longest hold, then the watch after it.
+    const shortestRetention = Math.ceil((MAX_HOLD_MINUTES + MAX_WATCH_MINUTES) / DAY_IN_MINUTES) + 1;
+    if (retentionDays < shortestRetention)
+        throw new ConfigurationError(
+            'RETENTION_DAYS',
+            `must exceed the longest hold a request may ask for (actions.*.minutes, ${MAX_HOLD_MINUTES / DAY_IN_MINUTES} days) ` +
+                `plus the longest watch (watchMinutes, ${MAX_WATCH_MINUTES / DAY_IN_MINUTES} day): at least ${shortestRetention}, got ${retentionDays}`,
+        );
 
     return {
         storage: readStorage(settings),
@@ -207,10 +234,10 @@ export function readConfig(env: Environment = process.env): AppConfig {
         bcConcurrency: settings.integer('BC_CONCURRENCY', 1, 5),
         graphBatchesInFlight: settings.integer('GRAPH_BATCHES_IN_FLIGHT', 1, 16),
         httpTimeoutInMs: settings.integer('HTTP_TIMEOUT_MS', 1_000, 300_000),
-        requestDeadlineInMs: settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000),
+        requestDeadlineInMs,
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
         poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
-        retentionDays: settings.integer('RETENTION_DAYS', 1, 3_650),
+        retentionDays,
     };
 }
 

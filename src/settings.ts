@@ -180,7 +180,8 @@ export const SETTINGS = [
     },
     {
         name: 'REQUEST_DEADLINE_MS',
-        description: 'Time one attempt at a request may take before it stops retrying (below the function time-out).',
+        description:
+            "Time one attempt at a request may take, its callback included; at most host.json's `functionTimeout` minus 60 s for the audit tail (540000).",
         defaultValue: '480000',
         providedBy: 'optional',
     },
@@ -199,7 +200,8 @@ export const SETTINGS = [
     },
     {
         name: 'RETENTION_DAYS',
-        description: 'Audit records older than this are purged by the cleanup.',
+        description:
+            'Audit records older than this are purged by the cleanup, except while a hold or watch of theirs is active; at least 367 (the longest hold, 365 days, plus a day of watch).',
         defaultValue: '400',
         providedBy: 'optional',
     },
