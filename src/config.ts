@@ -39,6 +39,8 @@ export interface AppConfig {
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
     poisonRequeueLimit: number;
+    /** Keys the audit chain (HMAC); never logged. */
+    auditSigningKey?: string;
     retentionDays: number;
 }
 
@@ -130,6 +132,28 @@ const mustBeHostPattern = (item: string) =>
         ? undefined
         : 'is not a host name (e.g. prod-01.westeurope.logic.azure.com, *.service-now.com or hooks.example.com:8443)';
 
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+/**
+ * The audit signing key. App Service leaves a Key Vault reference it cannot resolve in place, as text: keying the
+ * chain with that text would look keyed and protect nothing, so it stops the app instead. The value is never shown.
+ */
+function readSigningKey(settings: SettingsReader): string | undefined {
+    const key = settings.optional('AUDIT_SIGNING_KEY');
+    if (key === undefined) return undefined;
+    if (/^@Microsoft\.KeyVault\(/i.test(key))
+        throw new ConfigurationError(
+            'AUDIT_SIGNING_KEY',
+            "is a Key Vault reference the platform could not resolve: give the app's identity the Key Vault Secrets User role on the vault and check the secret URI",
+        );
+    if (key.length < MIN_SIGNING_KEY_LENGTH)
+        throw new ConfigurationError(
+            'AUDIT_SIGNING_KEY',
+            `must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. the output of openssl rand -base64 48)`,
+        );
+    return key;
+}
+
 function readStorage(settings: SettingsReader): StorageConfig {
     const connectionString = settings.optional('AzureWebJobsStorage');
     if (connectionString) return { kind: 'connection-string', connectionString };
@@ -189,6 +213,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
     if (!/^v\d+\.\d+$/.test(bcAdminApiVersion))
         throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
+    const auditSigningKey = readSigningKey(settings);
     const requestDeadlineInMs = settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000);
     const longestDeadline = HOST_FUNCTION_TIMEOUT_MS - AUDIT_TAIL_MARGIN_MS;
     if (requestDeadlineInMs > longestDeadline)
@@ -237,6 +262,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         requestDeadlineInMs,
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
         poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
+        ...(auditSigningKey && { auditSigningKey }),
         retentionDays,
     };
 }

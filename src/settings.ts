@@ -199,6 +199,12 @@ export const SETTINGS = [
         providedBy: 'optional',
     },
     {
+        name: 'AUDIT_SIGNING_KEY',
+        description:
+            'Optional secret (32+ characters) that makes every audit chain hash an HMAC, so table write access alone cannot rewrite a trail unnoticed; best a Key Vault reference `@Microsoft.KeyVault(SecretUri=...)`. Never logged.',
+        providedBy: 'optional',
+    },
+    {
         name: 'RETENTION_DAYS',
         description:
             'Audit records older than this are purged by the cleanup, except while a hold or watch of theirs is active; at least 367 (the longest hold, 365 days, plus a day of watch).',

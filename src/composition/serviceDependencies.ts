@@ -60,6 +60,7 @@ export async function createServiceDependencies(
                                   credential: storageCredential(config, storage.clientId),
                               },
                     tablePrefix: config.auditTablePrefix,
+                    ...(config.auditSigningKey && { signingKey: config.auditSigningKey }),
                 }),
             ),
         overrides.queue ??

@@ -147,6 +147,7 @@ describe('bc-signout against the simulator and Azurite', () => {
         const verified = await cli(['verify-audit', 'cli-alice-1']);
         expect(verified.code).toBe(0);
         expect(verified.stdout).toMatch(/Audit trail intact: \d+ event\(s\) in 1 request\(s\)/);
+        expect(verified.stdout).toContain('not keyed (SHA-256 only');
         const from = new Date(Date.now() - 3_600_000).toISOString();
         const to = new Date(Date.now() + 60_000).toISOString();
         const range = await cli(['verify-audit', '--from', from, '--to', to, '--json']);

@@ -110,9 +110,9 @@ async function requeueOrDeadLetter(
         return true;
     }
     const detail = `${why}; queued again from the poison queue ${requeues} time(s), the limit (POISON_REQUEUE_LIMIT)`;
-    await deps.audit.setState(record.requestId, 'dead-lettered', detail);
-    await trail.append([
-        { type: 'dead-lettered', status: 'dead-lettered', detail, data: { ...data, requeues, limit } },
-    ]);
+    await deps.audit.setState(record.requestId, 'dead-lettered', detail, {
+        trail,
+        events: [{ type: 'dead-lettered', status: 'dead-lettered', detail, data: { ...data, requeues, limit } }],
+    });
     return false;
 }

@@ -158,7 +158,7 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
 }
 
 /**
- * Writes the result, then the closing events on the attempt's own trail (already loaded: no second read). The
+ * Writes the result, sealed by its closing events on the attempt's own trail (already loaded: no second read). The
  * callback is bounded by the attempt's deadline, so its outcome is written before the host's time-out.
  */
 async function finish(
@@ -169,21 +169,19 @@ async function finish(
     deps: ServiceDependencies,
 ): Promise<RequestRecord> {
     const requestId = request.requestId;
-    const record = await deps.audit.finishRequest(requestId, attempt.owner, result);
-    await trail.append([
-        {
-            type: 'request-finished',
-            status: result.status,
-            data: {
-                users: result.users.map((user) => ({
-                    user: user.user,
-                    outcome: user.outcome,
-                    systems: user.systems.map((s) => `${s.system}=${s.status}`),
-                })),
-                residualRisk: result.residualRisk,
-            },
+    const finished = {
+        type: 'request-finished',
+        status: result.status,
+        data: {
+            users: result.users.map((user) => ({
+                user: user.user,
+                outcome: user.outcome,
+                systems: user.systems.map((s) => `${s.system}=${s.status}`),
+            })),
+            residualRisk: result.residualRisk,
         },
-    ]);
+    };
+    const record = await deps.audit.finishRequest(requestId, attempt.owner, result, { trail, events: [finished] });
     const resolvedKeys = result.users.flatMap((user) =>
         [user.objectId, user.userPrincipalName].filter((key): key is string => !!key),
     );

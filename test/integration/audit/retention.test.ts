@@ -10,6 +10,7 @@ const cutoff = new Date('2024-03-01T00:00:00.000Z');
 const justBefore = '2024-02-29T23:59:59.999Z';
 const exactly = '2024-03-01T00:00:00.000Z';
 const justAfter = '2024-03-01T00:00:00.001Z';
+const NOTHING_PURGED = { requests: 0, events: 0, indexEntries: 0, kept: 0, complete: true };
 
 async function countRows(table: string): Promise<number> {
     let count = 0;
@@ -72,13 +73,7 @@ describe('purgeOlderThan', () => {
             if (next.complete) break;
         }
         expect(totals).toMatchObject({ requests: 4, events: 120, indexEntries: 4 });
-        expect(await store.purgeOlderThan(cutoff)).toEqual({
-            requests: 0,
-            events: 0,
-            indexEntries: 0,
-            kept: 0,
-            complete: true,
-        });
+        expect(await store.purgeOlderThan(cutoff)).toEqual(NOTHING_PURGED);
         expect(await store.userHistory('carol@contoso.com')).toEqual({ items: [] });
         expect(await store.getRequest('new-edge')).toBeDefined();
     });
@@ -96,13 +91,7 @@ describe('purgeOlderThan', () => {
             requestId: 'keeper',
             createdAt: '2024-01-15T00:00:00.000Z',
         });
-        expect(await store.purgeOlderThan(cutoff)).toEqual({
-            requests: 0,
-            events: 0,
-            indexEntries: 0,
-            kept: 0,
-            complete: true,
-        });
+        expect(await store.purgeOlderThan(cutoff)).toEqual(NOTHING_PURGED);
         expect(await store.getRequest('keeper')).toMatchObject({ createdAt: '2024-06-01T00:00:00.000Z' });
         expect(await countRows('Timeline')).toBe(before);
     });

@@ -69,6 +69,17 @@ describe('readConfig', () => {
         expect(() => readConfig({ ...valid, RETENTION_DAYS: '90' })).toThrow(/hold.*watch/);
     });
 
+    it('takes an audit signing key, and stops on one that is short or an unresolved Key Vault reference', () => {
+        const key = 'a-long-enough-audit-signing-key-0123456789';
+        expect(readConfig({ ...valid, AUDIT_SIGNING_KEY: key }).auditSigningKey).toBe(key);
+        expect(readConfig(valid).auditSigningKey).toBeUndefined();
+        expect(settingNamedBy({ AUDIT_SIGNING_KEY: 'short-secret' })).toBe('AUDIT_SIGNING_KEY');
+        const reference = '@Microsoft.KeyVault(SecretUri=https://vault.vault.azure.net/secrets/audit-signing-key/)';
+        expect(settingNamedBy({ AUDIT_SIGNING_KEY: reference })).toBe('AUDIT_SIGNING_KEY');
+        expect(() => readConfig({ ...valid, AUDIT_SIGNING_KEY: reference })).toThrow(/Key Vault Secrets User/);
+        expect(() => readConfig({ ...valid, AUDIT_SIGNING_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+    });
+
     it('never puts a secret value in its message', () => {
         try {
             readConfig({ ...valid, AUTH_MODE: 'client-secret', AZURE_CLIENT_SECRET: 'super-secret-value' });
