@@ -96,14 +96,14 @@ export function findChainBreak(
         if (!anchored) {
             return {
                 sequence: anchor.sequence,
-                problem: `gap in sequence: event ${anchor.sequence}, recorded when the request finished, is missing`,
+                problem: `gap in sequence: event ${anchor.sequence}, the last one the record knows of, is missing`,
                 eventsChecked: events.length,
             };
         }
         if (anchored.hash !== anchor.hash) {
             return {
                 sequence: anchor.sequence,
-                problem: 'hash mismatch: differs from the hash recorded when the request finished',
+                problem: 'hash mismatch: differs from the hash the record holds for it (its anchor)',
                 eventsChecked: events.length,
             };
         }
