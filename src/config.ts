@@ -1,6 +1,7 @@
 import { ConfigurationError } from './core/errors';
 import { parseTenantEntry, type ProtectedRoles, type TenantEntry } from './core/guard/protectedEntries';
 import { GUID_PATTERN, UPN_PATTERN } from './core/request/patterns';
+import { MAX_HOLD_MINUTES, MAX_WATCH_MINUTES } from './core/request/limits';
 import { SETTINGS, type SettingName } from './settings';
 
 export type StorageConfig =
@@ -41,6 +42,9 @@ export interface AppConfig {
     httpTimeoutInMs: number;
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
+    poisonRequeueLimit: number;
+    /** Keys the audit chain (HMAC); never logged. */
+    auditSigningKey?: string;
     retentionDays: number;
 }
 
@@ -63,6 +67,15 @@ export interface TenantCaller {
 }
 
 type Environment = Record<string, string | undefined>;
+
+/** host.json's `functionTimeout`: the host stops an invocation after it (a test keeps the two equal). */
+export const HOST_FUNCTION_TIMEOUT_MS = 10 * 60_000;
+/**
+ * What an attempt still does after its deadline: writes the result and its closing event, indexes the users and
+ * makes one last callback attempt. The deadline must leave this much before the host's time-out.
+ */
+export const AUDIT_TAIL_MARGIN_MS = 60_000;
+const DAY_IN_MINUTES = 1_440;
 
 const AUTH_MODES: readonly AuthMode[] = [
     'auto',
@@ -205,6 +218,28 @@ function readCallers(settings: SettingsReader, maxUsersPerRequest: number): Call
     };
 }
 
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+/**
+ * The audit signing key. App Service leaves a Key Vault reference it cannot resolve in place, as text: keying the
+ * chain with that text would look keyed and protect nothing, so it stops the app instead. The value is never shown.
+ */
+function readSigningKey(settings: SettingsReader): string | undefined {
+    const key = settings.optional('AUDIT_SIGNING_KEY');
+    if (key === undefined) return undefined;
+    if (/^@Microsoft\.KeyVault\(/i.test(key))
+        throw new ConfigurationError(
+            'AUDIT_SIGNING_KEY',
+            "is a Key Vault reference the platform could not resolve: give the app's identity the Key Vault Secrets User role on the vault and check the secret URI",
+        );
+    if (key.length < MIN_SIGNING_KEY_LENGTH)
+        throw new ConfigurationError(
+            'AUDIT_SIGNING_KEY',
+            `must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. the output of openssl rand -base64 48)`,
+        );
+    return key;
+}
+
 function readStorage(settings: SettingsReader): StorageConfig {
     const connectionString = settings.optional('AzureWebJobsStorage');
     if (connectionString) return { kind: 'connection-string', connectionString };
@@ -266,6 +301,24 @@ export function readConfig(env: Environment = process.env): AppConfig {
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
     const servedTenantIds = allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId];
     const maxUsersPerRequest = settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000);
+    const auditSigningKey = readSigningKey(settings);
+    const requestDeadlineInMs = settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000);
+    const longestDeadline = HOST_FUNCTION_TIMEOUT_MS - AUDIT_TAIL_MARGIN_MS;
+    if (requestDeadlineInMs > longestDeadline)
+        throw new ConfigurationError(
+            'REQUEST_DEADLINE_MS',
+            `must leave ${AUDIT_TAIL_MARGIN_MS} ms for the audit tail before host.json's functionTimeout ` +
+                `(${HOST_FUNCTION_TIMEOUT_MS} ms): at most ${longestDeadline}, got ${requestDeadlineInMs}`,
+        );
+    const retentionDays = settings.integer('RETENTION_DAYS', 1, 3_650);
+    // A trail must outlast what it records: the longest hold, then the watch after it.
+    const shortestRetention = Math.ceil((MAX_HOLD_MINUTES + MAX_WATCH_MINUTES) / DAY_IN_MINUTES) + 1;
+    if (retentionDays < shortestRetention)
+        throw new ConfigurationError(
+            'RETENTION_DAYS',
+            `must exceed the longest hold a request may ask for (actions.*.minutes, ${MAX_HOLD_MINUTES / DAY_IN_MINUTES} days) ` +
+                `plus the longest watch (watchMinutes, ${MAX_WATCH_MINUTES / DAY_IN_MINUTES} day): at least ${shortestRetention}, got ${retentionDays}`,
+        );
 
     return {
         storage: readStorage(settings),
@@ -300,9 +353,11 @@ export function readConfig(env: Environment = process.env): AppConfig {
         bcConcurrency: settings.integer('BC_CONCURRENCY', 1, 5),
         graphBatchesInFlight: settings.integer('GRAPH_BATCHES_IN_FLIGHT', 1, 16),
         httpTimeoutInMs: settings.integer('HTTP_TIMEOUT_MS', 1_000, 300_000),
-        requestDeadlineInMs: settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000),
+        requestDeadlineInMs,
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
-        retentionDays: settings.integer('RETENTION_DAYS', 1, 3_650),
+        poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
+        ...(auditSigningKey && { auditSigningKey }),
+        retentionDays,
     };
 }
 

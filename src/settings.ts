@@ -228,7 +228,8 @@ export const SETTINGS = [
     },
     {
         name: 'REQUEST_DEADLINE_MS',
-        description: 'Time one attempt at a request may take before it stops retrying (below the function time-out).',
+        description:
+            "Time one attempt at a request may take, its callback included; at most host.json's `functionTimeout` minus 60 s for the audit tail (540000).",
         defaultValue: '480000',
         providedBy: 'optional',
     },
@@ -239,8 +240,22 @@ export const SETTINGS = [
         providedBy: 'optional',
     },
     {
+        name: 'POISON_REQUEUE_LIMIT',
+        description:
+            'How often the sweep queues a request from `<queue>-poison` again (counted in its audit trail) before it is `dead-lettered`; 0 = never.',
+        defaultValue: '3',
+        providedBy: 'optional',
+    },
+    {
+        name: 'AUDIT_SIGNING_KEY',
+        description:
+            'Optional secret (32+ characters) that makes every audit chain hash an HMAC, so table write access alone cannot rewrite a trail unnoticed; best a Key Vault reference `@Microsoft.KeyVault(SecretUri=...)`. Never logged.',
+        providedBy: 'optional',
+    },
+    {
         name: 'RETENTION_DAYS',
-        description: 'Audit records older than this are purged by the cleanup.',
+        description:
+            'Audit records older than this are purged by the cleanup, except while a hold or watch of theirs is active; at least 367 (the longest hold, 365 days, plus a day of watch).',
         defaultValue: '400',
         providedBy: 'optional',
     },

@@ -45,13 +45,11 @@ export async function runClaimedRequest(
         progress.stop();
         // A wrong setting (e.g. a protected entry that does not resolve) is the admin's to fix: exit 4, not a failed run.
         if (error instanceof ConfigurationError) throw error;
-        const retry = error instanceof RetryLaterError;
         const message = ensureError(error).message;
-        out.error(errorDocument(retry ? 'retry-later' : 'run-failed', message, [], requestId), [
-            `bc-signout: ${message}`,
-            `The request is saved and can be resumed: bc-signout resume ${requestId}` +
-                (retry ? ' (add --finish to end it with what it has)' : ''),
-        ]);
+        out.error(
+            errorDocument(error instanceof RetryLaterError ? 'retry-later' : 'run-failed', message, [], requestId),
+            [`bc-signout: ${message}`, whatToDoAfterStop(error, requestId)],
+        );
         return EXIT.failed;
     }
     progress.stop();
@@ -64,4 +62,13 @@ export async function runClaimedRequest(
         case 'finished':
             return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
     }
+}
+
+/** A CLI run has no host to deliver it again: the admin is told what to run, and that nothing retries meanwhile. */
+function whatToDoAfterStop(error: unknown, requestId: string): string {
+    const resume = `bc-signout resume ${requestId}`;
+    if (!(error instanceof RetryLaterError)) return `The request is saved and can be resumed: ${resume}`;
+    if (error.code === 'busy')
+        return `Another worker holds it and finishes it there; if that worker stopped, take it over once its lease ends: ${resume}`;
+    return `The request is saved, and nothing retries it on its own. Resume it: ${resume} (add --finish to end it with what it has)`;
 }

@@ -57,6 +57,7 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
         retentionDays: config.retentionDays,
         serviceIdentityIds: serviceIdentityIds(config),
         maxDequeueCount: HOST_MAX_DEQUEUE_COUNT,
+        poisonRequeueLimit: config.poisonRequeueLimit,
         queueName: config.queueName,
     };
 }
@@ -85,6 +86,7 @@ export async function createServiceDependencies(
                                   credential: storageCredential(config, storage.clientId),
                               },
                     tablePrefix: config.auditTablePrefix,
+                    ...(config.auditSigningKey && { signingKey: config.auditSigningKey }),
                 }),
             ),
         overrides.queue ??

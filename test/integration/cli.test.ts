@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
+import { createServiceDependencies } from '../../src/composition/serviceDependencies';
+import { readConfig } from '../../src/config';
 import type { RequestSummary, VerifyReport } from '../../src/core/ports/auditStore';
 import type { SignOutResult } from '../../src/core/result';
 import { FIXTURE } from '../simulator';
@@ -181,6 +183,7 @@ describe('bc-signout against the simulator and Azurite', () => {
         const verified = await cli(['verify-audit', 'cli-alice-1']);
         expect(verified.code).toBe(0);
         expect(verified.stdout).toMatch(/Audit trail intact: \d+ event\(s\) in 1 request\(s\)/);
+        expect(verified.stdout).toContain('not keyed (SHA-256 only');
         const from = new Date(Date.now() - 3_600_000).toISOString();
         const to = new Date(Date.now() + 60_000).toISOString();
         const range = await cli(['verify-audit', '--from', from, '--to', to, '--json']);
@@ -272,8 +275,14 @@ describe('bc-signout against the simulator and Azurite', () => {
             { files: { 'dan.csv': `${dan.userPrincipalName}\n` } },
         );
         expect(stopped.code).toBe(3);
-        expect(stopped.stderr).toContain('The request is saved and can be resumed: bc-signout resume cli-dan-1');
+        // Nothing retries a CLI run on its own: the message says what to do, never that it is retrying.
+        expect(stopped.stderr).not.toMatch(/retrying|will deliver/i);
+        expect(stopped.stderr).toContain('nothing retries it on its own');
+        expect(stopped.stderr).toContain('bc-signout resume cli-dan-1');
         expect((await cli(['status', 'cli-dan-1'])).code).toBe(5);
+        const { audit } = await createServiceDependencies(readConfig(harness.settings));
+        const incomplete = (await audit.listEvents('cli-dan-1')).filter((e) => e.type === 'attempt-incomplete');
+        expect(incomplete.map((e) => e.detail)).toEqual([expect.not.stringMatching(/host will deliver/)]);
 
         harness.simulator.faults.remove(fault);
         const resumed = await cli(['resume', 'cli-dan-1', '--json']);

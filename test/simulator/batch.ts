@@ -19,6 +19,8 @@ export interface BatchDeps {
     /** Logs an item answered by the batch itself, without reaching a handler (bad item, failed dependency). */
     recordItem(req: SimRequest, status: number): void;
     random: () => number;
+    /** Status of the whole batch when an item was throttled (`SimulatorOptions.throttledBatchStatus`). */
+    throttledBatchStatus: 200 | 424 | 429;
 }
 
 interface BatchItem {
@@ -37,7 +39,8 @@ const badBatch = (message: string) => graphError(400, 'BadRequest', message);
 /**
  * `POST /v1.0/$batch` (platform-facts §1): at most 20 items with unique ids, urls relative to the version, a body
  * needs a Content-Type; items fail on their own (including 429 with their own Retry-After), a failed dependency
- * answers 424, the batch answers 200, and answers come back in an order other than the request order.
+ * answers 424, the batch answers 200 (or `throttledBatchStatus` when an item was throttled, with every item's answer
+ * still in the body), and answers come back in an order other than the request order.
  */
 export async function handleBatch(req: SimRequest, deps: BatchDeps): Promise<CallOutcome> {
     if (req.method !== 'POST') {
@@ -64,8 +67,20 @@ export async function handleBatch(req: SimRequest, deps: BatchDeps): Promise<Cal
     const outcomes = await Promise.all(items.map(run));
     if (outcomes.includes('drop')) return 'drop';
 
-    const responses = items.map((item, index) => itemAnswer(item.id, outcomes[index] as SimResponse));
-    return jsonResponse(200, { responses: shuffled(responses, deps.random) });
+    const answers = outcomes as SimResponse[];
+    const responses = items.map((item, index) => itemAnswer(item.id, answers[index] as SimResponse));
+    const body = { responses: shuffled(responses, deps.random) };
+    const throttled = answers.filter((answer) => answer.status === 429);
+    if (throttled.length === 0 || deps.throttledBatchStatus === 200) return jsonResponse(200, body);
+    if (deps.throttledBatchStatus === 424) return jsonResponse(424, body);
+    // A batch that answers 429 carries the longest `Retry-After` of its throttled items, as a throttled call would.
+    const retryAfter = Math.max(...throttled.map((answer) => Number(headerValue(answer.headers, 'retry-after') ?? 0)));
+    return jsonResponse(429, body, { 'Retry-After': String(retryAfter) });
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+    const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+    return key === undefined ? undefined : headers[key];
 }
 
 async function runItem(

@@ -32,6 +32,12 @@ export interface SimulatorOptions {
     companiesShape?: 'collection' | 'bare';
     /** Automation PATCH with a stale etag: 409 `Request_EntityChanged` (default, BC's server) or 412 (OData). */
     staleEtagStatus?: 409 | 412;
+    /**
+     * Status of a whole `$batch` in which an item was throttled: 200 (default, `json-batching.md`), 424 (the
+     * throttling page: "the batch itself fails with 424") or 429 (not documented; the SDK's retry middleware re-sends
+     * such a batch). The body still holds every item's answer (platform-facts §1).
+     */
+    throttledBatchStatus?: 200 | 424 | 429;
     /** Seed of the PRNG that orders `$batch` answers. Default 1. */
     seed?: number;
     /** How long after a change its directory audit entry becomes visible (default 3 minutes, platform-facts §11). */
@@ -58,6 +64,7 @@ export interface SimulatorBehaviour {
     staleEtagStatus: 409 | 412;
     auditLogDelayMs: number;
     accessTokenFormat: 'opaque' | 'jwt';
+    throttledBatchStatus: 200 | 424 | 429;
 }
 
 export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour {
@@ -75,5 +82,6 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         staleEtagStatus: options.staleEtagStatus ?? 409,
         auditLogDelayMs: options.auditLogDelayMs ?? 3 * 60_000,
         accessTokenFormat: options.accessTokenFormat ?? 'opaque',
+        throttledBatchStatus: options.throttledBatchStatus ?? 200,
     };
 }

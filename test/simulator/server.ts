@@ -211,6 +211,7 @@ export class SimulatorServer {
                 }
                 return handleBatch(req, {
                     random: ctx.random,
+                    throttledBatchStatus: ctx.behaviour.throttledBatchStatus,
                     runItem: (item) =>
                         this.run('graph', item, { viaBatch: true, resource }, (itemReq) => handleGraph(itemReq, deps)),
                     recordItem: (item, status) => this.record('graph', item, status, { viaBatch: true, resource }),

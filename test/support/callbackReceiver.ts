@@ -6,17 +6,28 @@ export interface CallbackReceiver {
     /** `127.0.0.1:<port>`, the allow-list entry for this receiver. */
     hostEntry: string;
     url: string;
+    /** Bodies of the callbacks that arrived, answered or not. */
     received: unknown[];
     /** The path and query of each callback, exactly as it arrived. */
     paths: string[];
     close(): Promise<void>;
 }
 
+export interface CallbackReceiverOptions {
+    /** Status of every answer (default 200). */
+    status?: number;
+    /** A `Retry-After` header on every answer, as sent (`"86400"` or an HTTP date). */
+    retryAfter?: string;
+    /** A slow receiver: how long it keeps each callback waiting before it answers. */
+    answerAfterMs?: number;
+}
+
 /** An https endpoint on loopback (test certificate) that records what callbacks POST to it. */
-export async function startCallbackReceiver(status = 200): Promise<CallbackReceiver> {
+export async function startCallbackReceiver(options: CallbackReceiverOptions = {}): Promise<CallbackReceiver> {
     const certs = path.join(__dirname, '..', 'simulator', 'certs');
     const received: unknown[] = [];
     const paths: string[] = [];
+    const pending = new Set<NodeJS.Timeout>();
     const server: Server = createServer(
         { cert: readFileSync(path.join(certs, 'server.pem')), key: readFileSync(path.join(certs, 'server.key')) },
         (request, response) => {
@@ -25,7 +36,16 @@ export async function startCallbackReceiver(status = 200): Promise<CallbackRecei
             request.on('end', () => {
                 paths.push(request.url ?? '');
                 received.push(JSON.parse(body) as unknown);
-                response.writeHead(status).end();
+                const answer = () => {
+                    const headers = options.retryAfter === undefined ? {} : { 'Retry-After': options.retryAfter };
+                    response.writeHead(options.status ?? 200, headers).end();
+                };
+                if (options.answerAfterMs === undefined) return answer();
+                const timer = setTimeout(() => {
+                    pending.delete(timer);
+                    answer();
+                }, options.answerAfterMs);
+                pending.add(timer);
             });
         },
     );
@@ -37,6 +57,11 @@ export async function startCallbackReceiver(status = 200): Promise<CallbackRecei
         url: `https://127.0.0.1:${port}/callbacks/signout`,
         received,
         paths,
-        close: () => new Promise((resolve) => server.close(() => resolve())),
+        close: () =>
+            new Promise((resolve) => {
+                for (const timer of pending) clearTimeout(timer);
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
     };
 }

@@ -13,7 +13,7 @@ import type { Command } from './command';
 function formatSweep(report: SweepReport): string[] {
     if (report.skipped) return [`Sweep skipped: ${report.skipped}.`];
     const purged = report.purged
-        ? `${report.purged.requests} request(s), ${report.purged.events} event(s) purged${report.purged.complete ? '' : ' (more next run)'}`
+        ? `${report.purged.requests} request(s), ${report.purged.events} event(s) purged${report.purged.kept > 0 ? `, ${report.purged.kept} kept for an active hold or watch` : ''}${report.purged.complete ? '' : ' (more next run)'}`
         : 'nothing purged';
     return [
         `Watched users             ${report.watchedUsers}`,

@@ -11,10 +11,20 @@ function report(out: Output, verified: VerifyReport): number {
     out.document(verified);
     out.line(
         verified.ok
-            ? `Audit trail intact: ${checked}, every hash chain verified.`
+            ? `Audit trail intact: ${checked}, every hash chain and record seal verified; ${keying(verified)}.`
             : `Audit trail BROKEN: request ${verified.requestId}, event #${verified.sequence}: ${verified.problem} (${checked} checked).`,
     );
     return verified.ok ? EXIT.done : EXIT.failed;
+}
+
+/** What the verified chains prove depends on whether they were keyed (docs/audit.md, "What each mode proves"). */
+function keying(verified: VerifyReport): string {
+    if (verified.eventsChecked > 0 && verified.keyedEvents === verified.eventsChecked)
+        return 'every event keyed (HMAC-SHA256 with AUDIT_SIGNING_KEY)';
+    const unkeyed = 'SHA-256 only: shows edits, not a trail rewritten whole by someone with write access';
+    return verified.keyedEvents === 0
+        ? `not keyed (${unkeyed})`
+        : `${verified.keyedEvents} of ${verified.eventsChecked} event(s) keyed; the others ${unkeyed}`;
 }
 
 export const verifyAuditCommand: Command = {
@@ -23,8 +33,10 @@ export const verifyAuditCommand: Command = {
     help: `Usage: bc-signout verify-audit <requestId> [--json]
        bc-signout verify-audit --from <ISO> --to <ISO> [--json]
 
-Recomputes each event's hash over its content and the previous event's hash, and checks the chain against the
-anchor kept with the request: an edited, removed or inserted event is found and named.
+Recomputes each event's hash over its content and the previous event's hash, checks the chain against the anchor
+kept with the request, and compares the record's state, caller, reason, ticket and result with the seal its trail
+holds: an edited, removed or inserted event, or an edited record, is found and named. Says whether the chain was
+keyed (AUDIT_SIGNING_KEY), which decides what it proves (docs/audit.md).
 
 Options:
   --from <ISO>, --to <ISO>  every request created in this range (from inclusive, to exclusive)

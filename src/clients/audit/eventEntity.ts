@@ -13,6 +13,7 @@ import {
 } from './entityCodec';
 import { optionalString, requiredNumber, requiredString } from './entityFields';
 import { eventHash, GENESIS_HASH, type HashedContent } from './hashChain';
+import type { SigningKey } from './signingKey';
 import { requestKeyOf, sequenceRowKey } from './keys';
 import { scrubText, scrubValue } from './scrubSecrets';
 
@@ -27,11 +28,12 @@ export interface EventPosition {
 
 /**
  * The event as stored: scrubbed, bounded and hashed. The hash covers exactly what is stored, so `verifyTrail`
- * can recompute it from the table alone.
+ * can recompute it from the table alone (with the signing key, for a keyed event: its id is stored as `keyId`).
  */
 export function prepareEvent(
     input: AuditEventInput,
     position: EventPosition,
+    key?: SigningKey,
 ): { event: AuditEvent; entity: TableEntity<EntityProperties> } {
     const partitionKey = requestKeyOf(position.requestId);
     const rowKey = sequenceRowKey(position.sequence);
@@ -54,6 +56,7 @@ export function prepareEvent(
         ...scalarsOf(content),
         previousHash: position.previousHash,
         hash: GENESIS_HASH,
+        ...(key && { keyId: key.id }),
     };
     let dataProperties: EntityProperties = {};
     if (input.data !== undefined) {
@@ -61,9 +64,9 @@ export function prepareEvent(
         content.data = fitted.data;
         dataProperties = fitted.properties;
     }
-    const hash = eventHash(content, position.previousHash);
+    const hash = eventHash(content, position.previousHash, key);
     return {
-        event: { ...content, previousHash: position.previousHash, hash },
+        event: { ...content, previousHash: position.previousHash, hash, ...(key && { keyId: key.id }) },
         entity: { partitionKey, rowKey, ...scalars, hash, ...dataProperties },
     };
 }
@@ -114,5 +117,7 @@ export function decodeEvent(entity: Record<string, unknown>): AuditEvent {
     }
     const data = decodeJsonColumn<Record<string, unknown>>('data', entity);
     if (data !== undefined) event.data = data;
+    const keyId = optionalString(entity, 'keyId');
+    if (keyId !== undefined) event.keyId = keyId;
     return event;
 }

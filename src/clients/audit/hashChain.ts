@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../../core/ports/auditStore';
+import type { SigningKey } from './signingKey';
 
 /** `previousHash` of the first event of every trail. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -28,11 +29,12 @@ export function sha256Hex(text: string | Uint8Array): string {
     return createHash('sha256').update(text).digest('hex');
 }
 
-export function eventHash(content: HashedContent, previousHash: string): string {
+/** SHA-256, or with a signing key HMAC-SHA256, over the event's canonical content followed by `previousHash`. */
+export function eventHash(content: HashedContent, previousHash: string, key?: SigningKey): string {
     const { requestId, sequence, at, type, step, user, system, status, detail, data } = content;
-    return sha256Hex(
-        canonicalJson({ requestId, sequence, at, type, step, user, system, status, detail, data }) + previousHash,
-    );
+    const text =
+        canonicalJson({ requestId, sequence, at, type, step, user, system, status, detail, data }) + previousHash;
+    return key ? key.sign(text) : sha256Hex(text);
 }
 
 export interface ChainBreak {
@@ -42,7 +44,10 @@ export interface ChainBreak {
     eventsChecked: number;
 }
 
-/** The hash of the event the store recorded as the trail's last one when the request finished. */
+/**
+ * The sequence and hash of the trail's last event as the record knows it: set when the record is sealed, and moved
+ * along by every append after that.
+ */
 export interface TrailAnchor {
     sequence: number;
     hash: string;
@@ -51,10 +56,17 @@ export interface TrailAnchor {
 /**
  * Re-walks a trail in sequence order and names the first broken link: a sequence gap (a deleted event), a
  * `previousHash` that does not match its predecessor, or a hash that does not match the stored content
- * (an edited event). The anchor catches events deleted from the end, which the chain alone cannot.
+ * (an edited event). The anchor catches events deleted from the end, which the chain alone cannot. A keyed event is
+ * checked with `key`; one signed with another key cannot be checked, and an unkeyed event after a keyed one means the
+ * chain was rewritten from there by someone without the key.
  */
-export function findChainBreak(events: readonly AuditEvent[], anchor?: TrailAnchor): ChainBreak | undefined {
+export function findChainBreak(
+    events: readonly AuditEvent[],
+    anchor?: TrailAnchor,
+    key?: SigningKey,
+): ChainBreak | undefined {
     let previousHash = GENESIS_HASH;
+    let firstKeyed: number | undefined;
     for (const [index, event] of events.entries()) {
         const expected = index + 1;
         if (event.sequence !== expected) {
@@ -71,7 +83,10 @@ export function findChainBreak(events: readonly AuditEvent[], anchor?: TrailAnch
                 eventsChecked: index,
             };
         }
-        if (eventHash(event, event.previousHash) !== event.hash) {
+        const keying = keyingProblem(event, key, firstKeyed);
+        if (keying) return { sequence: expected, problem: keying, eventsChecked: index };
+        if (event.keyId !== undefined) firstKeyed ??= expected;
+        if (eventHash(event, event.previousHash, event.keyId === undefined ? undefined : key) !== event.hash) {
             return { sequence: expected, problem: 'hash mismatch: content was changed', eventsChecked: index };
         }
         previousHash = event.hash;
@@ -81,17 +96,32 @@ export function findChainBreak(events: readonly AuditEvent[], anchor?: TrailAnch
         if (!anchored) {
             return {
                 sequence: anchor.sequence,
-                problem: `gap in sequence: event ${anchor.sequence}, recorded when the request finished, is missing`,
+                problem: `gap in sequence: event ${anchor.sequence}, the last one the record knows of, is missing`,
                 eventsChecked: events.length,
             };
         }
         if (anchored.hash !== anchor.hash) {
             return {
                 sequence: anchor.sequence,
-                problem: 'hash mismatch: differs from the hash recorded when the request finished',
+                problem: 'hash mismatch: differs from the hash the record holds for it (its anchor)',
                 eventsChecked: events.length,
             };
         }
     }
     return undefined;
+}
+
+function keyingProblem(
+    event: AuditEvent,
+    key: SigningKey | undefined,
+    firstKeyed: number | undefined,
+): string | undefined {
+    if (event.keyId === undefined) {
+        return firstKeyed === undefined
+            ? undefined
+            : `not keyed, although event ${firstKeyed} before it is: the chain was rewritten from here without the key`;
+    }
+    if (key?.id === event.keyId) return undefined;
+    const configured = key ? `the configured AUDIT_SIGNING_KEY is ${key.id}` : 'no AUDIT_SIGNING_KEY is configured';
+    return `cannot verify: signed with key ${event.keyId}, but ${configured}`;
 }

@@ -90,10 +90,7 @@ function withCallbackSecretApart(request: SignOutRequest): { request: SignOutReq
 /** The record row. Expects a sanitized record; JSON columns share what the 1 MiB entity has left. */
 export function recordEntity(record: RequestRecord, anchor?: TrailAnchor): TableEntity<EntityProperties> {
     const partitionKey = requestKeyOf(record.requestId);
-    const properties: EntityProperties = {
-        ...recordScalars(record),
-        ...(anchor && { anchorSequence: anchor.sequence, anchorHash: anchor.hash }),
-    };
+    const properties: EntityProperties = { ...recordScalars(record), ...(anchor && anchorColumns(anchor)) };
     const budget = () => ENTITY_BUDGET_BYTES - entitySize(partitionKey, RECORD_ROW_KEY, properties);
     if (record.request !== undefined) {
         const { request, callbackSecret } = withCallbackSecretApart(record.request);
@@ -103,6 +100,11 @@ export function recordEntity(record: RequestRecord, anchor?: TrailAnchor): Table
     if (record.problems !== undefined) addColumn(properties, 'problems', record.problems, budget());
     if (record.result !== undefined) addResult(properties, record.result, budget);
     return { partitionKey, rowKey: RECORD_ROW_KEY, ...properties };
+}
+
+/** The trail anchor's columns, written with the record or merged on their own when the anchor moves. */
+export function anchorColumns(anchor: TrailAnchor): EntityProperties {
+    return { anchorSequence: anchor.sequence, anchorHash: anchor.hash };
 }
 
 /** The scalar columns: what `startAttempt` and `setState` merge without rewriting the JSON columns. */

@@ -13,7 +13,7 @@ import {
 } from './keys';
 import { RECORD_ROW_KEY, USER_REF_ROW_PREFIX } from './requestEntity';
 import { statusOf, storageCall, toStorageError } from './storageErrors';
-import { listAll, streamEntities, type StoredEntity } from './tableReads';
+import { anyEntity, listAll, streamEntities, type StoredEntity } from './tableReads';
 import { deleteActions, MAX_TRANSACTION_ENTITIES } from './transactions';
 import type { AuditTables } from './auditTables';
 import { timelineRowBelongsTo } from './timeline';
@@ -29,14 +29,16 @@ interface EntityKey {
  * Deletes requests created before `cutoffMs` with their events, user-index entries and timeline rows, at most
  * `maxEntities` entities per call. Each request goes events first, then index entries, then its record, and its
  * timeline row last: an interrupted run leaves the timeline row, so the next run finds and finishes it.
- * Watches and holds are live state, not history; the sweep removes them when they end.
+ * Watches and holds are live state, not history; the sweep removes them when they end. Until then their request is
+ * kept whole, however old: the sweep still appends to its trail (a release, a cancelled reconnect), and a permanent
+ * hold keeps its evidence for as long as it lasts.
  */
 export async function purgeRequestsBefore(
     tables: AuditTables,
     cutoffMs: number,
     maxEntities: number,
 ): Promise<PurgeReport> {
-    const report: PurgeReport = { requests: 0, events: 0, indexEntries: 0, complete: true };
+    const report: PurgeReport = { requests: 0, events: 0, indexEntries: 0, kept: 0, complete: true };
     if (cutoffMs <= 0) return report;
     const budget = { left: maxEntities };
     const filter = timeFilterClauses(timeKeyBounds({ to: cutoffMs }), true).join(' and ');
@@ -62,6 +64,10 @@ async function purgeRequest(
     // A timeline row left by a claim that lost the race names a request created at another time: only it goes.
     if (record && !(createdAt && timelineRowBelongsTo(timelineRow, requestId, createdAt))) {
         return deleteWithin(tables.timeline, [timelineRow], budget);
+    }
+    if (await hasLiveState(tables, inPartition)) {
+        report.kept += 1;
+        return true;
     }
 
     const events = await listAll(
@@ -90,6 +96,16 @@ async function purgeRequest(
         report.requests += 1;
     }
     return deleteWithin(tables.timeline, [timelineRow], budget);
+}
+
+/** Whether the request still has a hold to release or a watch to keep (both are partitioned by request id). */
+async function hasLiveState(tables: AuditTables, inPartition: string): Promise<boolean> {
+    const live = await Promise.all(
+        [tables.holds, tables.watches].map((table) =>
+            anyEntity(table, inPartition, `look for live state in ${table.tableName}`),
+        ),
+    );
+    return live.some(Boolean);
 }
 
 async function deleteWithin(table: TableClient, rows: EntityKey[], budget: { left: number }): Promise<boolean> {

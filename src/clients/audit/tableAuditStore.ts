@@ -8,6 +8,8 @@ import {
     type AuditStore,
     type AuditTrail,
     type ClaimOutcome,
+    type Closing,
+    type FinalState,
     type HistoryQuery,
     type HoldRecord,
     type NewRequestRecord,
@@ -41,7 +43,9 @@ import {
 } from './keys';
 import { releaseLease, tryAcquireLease } from './leases';
 import { decodePageToken, encodePageToken, invalidPageToken } from './pageToken';
+import { findSealBreak, SEAL_EVENT, sealEvent, sealOf, type RecordSeal } from './recordSeal';
 import {
+    anchorColumns,
     decodeRecord,
     decodeSummary,
     RECORD_ROW_KEY,
@@ -52,6 +56,7 @@ import {
     type StoredRecord,
 } from './requestEntity';
 import { purgeRequestsBefore } from './retention';
+import { signingKeyFrom, type SigningKey } from './signingKey';
 import { statusOf, storageCall, toStorageError } from './storageErrors';
 import { TableAuditTrail } from './tableAuditTrail';
 import type { TableConnection } from './tableConnection';
@@ -66,8 +71,16 @@ export interface TableAuditStoreOptions {
     connection: TableConnection;
     /** Letters and digits, starting with a letter: `signout` gives `signoutRequests`, `signoutEvents`, ... */
     tablePrefix: string;
+    /** `AUDIT_SIGNING_KEY`: makes every chain hash appended from now on an HMAC (docs/audit.md, "Keyed chain"). */
+    signingKey?: string;
     /** For tests; defaults to the system clock. */
     clock?: () => Date;
+}
+
+/** A seal appended to a trail, and the anchor it gives the record. */
+interface AppendedSeal {
+    seal: RecordSeal;
+    anchor: TrailAnchor;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -87,12 +100,17 @@ export class TableAuditStore implements AuditStore {
     private constructor(
         private readonly tables: AuditTables,
         private readonly clock: () => Date,
+        private readonly signingKey: SigningKey | undefined,
     ) {}
 
     /** Opens the store, creating its tables when missing. */
     static async create(options: TableAuditStoreOptions): Promise<TableAuditStore> {
         const tables = await openAuditTables(options.connection, options.tablePrefix);
-        return new TableAuditStore(tables, options.clock ?? (() => new Date()));
+        return new TableAuditStore(
+            tables,
+            options.clock ?? (() => new Date()),
+            options.signingKey === undefined ? undefined : signingKeyFrom(options.signingKey),
+        );
     }
 
     async claimRequest(newRecord: NewRequestRecord): Promise<ClaimOutcome> {
@@ -177,7 +195,18 @@ export class TableAuditStore implements AuditStore {
         throw contention(`release attempt on ${requestId}`);
     }
 
-    async finishRequest(requestId: string, owner: string, result: SignOutResult): Promise<RequestRecord> {
+    /**
+     * Checks the lease, appends the closing events and the seal of the record as it will be stored, then writes the
+     * record anchored on the seal. A crash in between leaves a running record whose lease runs out; the next attempt
+     * seals again, and the anchor names the seal that counts.
+     */
+    async finishRequest(
+        requestId: string,
+        owner: string,
+        result: SignOutResult,
+        closing: Closing = {},
+    ): Promise<RequestRecord> {
+        let appended: AppendedSeal | undefined;
         for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
             const stored = await this.readRecord(requestId);
             if (!stored) throw new RequestNotFoundError(requestId);
@@ -190,8 +219,9 @@ export class TableAuditStore implements AuditStore {
                 }
                 throw new LeaseLostError(requestId, owner, leaseOwner);
             }
+            appended = await this.appendSeal(requestId, finished, closing, appended);
             // Replace, not merge: the lease columns go, and result columns of another size must not linger.
-            const entity = recordEntity(finished, await this.trailAnchor(requestId));
+            const entity = recordEntity(finished, appended.anchor);
             // What was stored, which for a very large result is a reduced form of it.
             if (await this.writeRecord(requestId, entity, 'Replace', stored.etag)) {
                 return decodeRecord({ ...entity, etag: '' }).record;
@@ -200,7 +230,8 @@ export class TableAuditStore implements AuditStore {
         throw contention(`finish request ${requestId}`);
     }
 
-    async setState(requestId: string, state: RequestRecord['state'], detail?: string): Promise<void> {
+    async setState(requestId: string, state: FinalState, detail?: string, closing: Closing = {}): Promise<void> {
+        let appended: AppendedSeal | undefined;
         for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
             const stored = await this.readRecord(requestId);
             if (!stored) throw new RequestNotFoundError(requestId);
@@ -210,7 +241,9 @@ export class TableAuditStore implements AuditStore {
                 updatedAt: this.now(),
                 ...(detail !== undefined && { stateDetail: detail }),
             });
-            if (await this.writeRecord(requestId, recordScalars(next), 'Merge', stored.etag)) return;
+            appended = await this.appendSeal(requestId, next, closing, appended);
+            const properties = { ...recordScalars(next), ...anchorColumns(appended.anchor) };
+            if (await this.writeRecord(requestId, properties, 'Merge', stored.etag)) return;
         }
         throw contention(`set state of ${requestId}`);
     }
@@ -247,9 +280,28 @@ export class TableAuditStore implements AuditStore {
         throw contention(`update usage of ${callerKey}`);
     }
 
+    async sealRecord(requestId: string, closing: Closing = {}): Promise<void> {
+        let appended: AppendedSeal | undefined;
+        for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+            const stored = await this.readRecord(requestId);
+            if (!stored) throw new RequestNotFoundError(requestId);
+            if (stored.anchor && !appended) return;
+            if (!FINAL_STATES.includes(stored.record.state))
+                throw new ValidationError([
+                    { field: 'state', reason: `is ${stored.record.state}: only a final record is sealed` },
+                ]);
+            appended = await this.appendSeal(requestId, stored.record, closing, appended);
+            if (await this.writeRecord(requestId, anchorColumns(appended.anchor), 'Merge', stored.etag)) return;
+        }
+        throw contention(`seal request ${requestId}`);
+    }
+
     async openTrail(requestId: string): Promise<AuditTrail> {
         requestKeyOf(requestId); // An id that can never be a key fails here, not at the first append.
-        return TableAuditTrail.open(requestId, this.tables.events, () => this.listEvents(requestId), this.clock);
+        return TableAuditTrail.open(requestId, this.tables.events, () => this.listEvents(requestId), this.clock, {
+            ...(this.signingKey && { key: this.signingKey }),
+            afterAppend: (events) => this.followTail(requestId, events),
+        });
     }
 
     async listEvents(requestId: string): Promise<AuditEvent[]> {
@@ -258,23 +310,26 @@ export class TableAuditStore implements AuditStore {
 
     async verifyTrail(requestId: string): Promise<VerifyReport> {
         const [stored, entities] = await Promise.all([this.readRecord(requestId), this.eventEntities(requestId)]);
-        return verifyEntities(requestId, stored, entities);
+        return verifyEntities(requestId, stored, entities, this.signingKey);
     }
 
     async verifyRange(from: Date, to: Date): Promise<VerifyReport> {
         let requestsChecked = 0;
         let eventsChecked = 0;
+        let keyedEvents = 0;
         for await (const stored of this.recordsInRange(timeRangeOf(from, to))) {
             const report = verifyEntities(
                 stored.record.requestId,
                 stored,
                 await this.eventEntities(stored.record.requestId),
+                this.signingKey,
             );
             requestsChecked += report.requestsChecked;
             eventsChecked += report.eventsChecked;
-            if (!report.ok) return { ...report, requestsChecked, eventsChecked };
+            keyedEvents += report.keyedEvents;
+            if (!report.ok) return { ...report, requestsChecked, eventsChecked, keyedEvents };
         }
-        return { ok: true, requestsChecked, eventsChecked };
+        return { ok: true, requestsChecked, eventsChecked, keyedEvents };
     }
 
     async indexUser(requestId: string, userKeys: readonly string[], at: string): Promise<void> {
@@ -433,18 +488,43 @@ export class TableAuditStore implements AuditStore {
         return listAll(this.tables.events, { queryOptions: { filter } }, `list events of ${requestId}`);
     }
 
-    /** The last event when a request finishes, kept on the record so deleting events from the end shows. */
-    private async trailAnchor(requestId: string): Promise<TrailAnchor | undefined> {
-        const filter = odata`PartitionKey eq ${requestKeyOf(requestId)}`;
-        const events = await listAll(
-            this.tables.events,
-            { queryOptions: { filter, select: ['sequence', 'hash'] } },
-            `read trail tail of ${requestId}`,
-        );
+    /**
+     * Appends the closing events and the seal of `record` in its stored form, unless `previous` (an earlier round's
+     * append) already sealed the same fields: a retry after a concurrent write does not seal twice.
+     */
+    private async appendSeal(
+        requestId: string,
+        record: RequestRecord,
+        closing: Closing,
+        previous: AppendedSeal | undefined,
+    ): Promise<AppendedSeal> {
+        const seal = sealOf(storedFormOf(record));
+        if (previous?.seal.sha256 === seal.sha256) return previous;
+        const trail = closing.trail ?? (await this.openTrail(requestId));
+        if (trail.requestId !== requestId) throw new RangeError(`The closing trail is ${trail.requestId}'s`);
+        const events = await trail.append([...(previous ? [] : (closing.events ?? [])), sealEvent(seal)]);
+        const last = events[events.length - 1] as AuditEvent;
+        return { seal, anchor: { sequence: last.sequence, hash: last.hash } };
+    }
+
+    /**
+     * After an append to a sealed trail (a callback, the sweep), moves the record's anchor to the new last event, so
+     * deleting it from the end shows as well. Best effort: the events are stored whatever happens here, and a tail
+     * left past the anchor still verifies; only its deletion would go unnoticed.
+     */
+    private async followTail(requestId: string, events: readonly AuditEvent[]): Promise<void> {
         const last = events[events.length - 1];
-        return last && typeof last.sequence === 'number' && typeof last.hash === 'string'
-            ? { sequence: last.sequence, hash: last.hash }
-            : undefined;
+        if (!last || !events.some((event) => event.type === SEAL_EVENT)) return;
+        try {
+            for (let round = 0; round < MAX_CONCURRENCY_ROUNDS; round++) {
+                const stored = await this.readRecord(requestId);
+                // Not anchored yet: the seal is being written, and the writer anchors it.
+                if (!stored?.anchor || stored.anchor.sequence >= last.sequence) return;
+                if (await this.writeRecord(requestId, anchorColumns(last), 'Merge', stored.etag)) return;
+            }
+        } catch {
+            // See above: the anchor stays where it was.
+        }
     }
 
     private async dropTimelineRowOfLostClaim(
@@ -522,17 +602,24 @@ export class TableAuditStore implements AuditStore {
     }
 }
 
-function verifyEntities(requestId: string, stored: StoredRecord | undefined, entities: StoredEntity[]): VerifyReport {
+function verifyEntities(
+    requestId: string,
+    stored: StoredRecord | undefined,
+    entities: StoredEntity[],
+    key: SigningKey | undefined,
+): VerifyReport {
+    const events: AuditEvent[] = [];
+    const keyedEvents = () => events.filter((event) => key !== undefined && event.keyId === key.id).length;
     const failure = (sequence: number, problem: string, eventsChecked: number): VerifyReport => ({
         ok: false,
         requestsChecked: 1,
         eventsChecked,
+        keyedEvents: keyedEvents(),
         requestId,
         sequence,
         problem,
     });
     if (!stored) return failure(0, entities.length > 0 ? 'request record is missing' : 'unknown request', 0);
-    const events: AuditEvent[] = [];
     for (const entity of entities) {
         let event: AuditEvent;
         try {
@@ -548,14 +635,19 @@ function verifyEntities(requestId: string, stored: StoredRecord | undefined, ent
         }
         events.push(event);
     }
-    const broken = findChainBreak(events, stored.anchor);
+    const broken = findChainBreak(events, stored.anchor, key) ?? findSealBreak(stored.record, stored.anchor, events);
     if (broken) return failure(broken.sequence, broken.problem, broken.eventsChecked);
-    return { ok: true, requestsChecked: 1, eventsChecked: events.length };
+    return { ok: true, requestsChecked: 1, eventsChecked: events.length, keyedEvents: keyedEvents() };
+}
+
+/** The record as a reader gets it back: scrubbed, and a very large result reduced. */
+function storedFormOf(record: RequestRecord): RequestRecord {
+    return decodeRecord({ ...recordEntity(record), etag: '' }).record;
 }
 
 /** Whether a finished record already holds this result, compared in stored form (scrubbed, maybe reduced). */
 function sameStoredResult(stored: RequestRecord, finished: RequestRecord): boolean {
-    const wouldStore = decodeRecord({ ...recordEntity(finished), etag: '' }).record;
+    const wouldStore = storedFormOf(finished);
     return stored.state === wouldStore.state && canonicalJson(stored.result) === canonicalJson(wouldStore.result);
 }
 

@@ -1,8 +1,9 @@
 import type { TableClient } from '@azure/data-tables';
-import { TransientServiceError } from '../../core/errors';
+import { ConfigurationError, TransientServiceError } from '../../core/errors';
 import type { AuditEvent, AuditEventInput, AuditTrail } from '../../core/ports/auditStore';
 import { prepareEvent } from './eventEntity';
 import { GENESIS_HASH } from './hashChain';
+import type { SigningKey } from './signingKey';
 import { statusOf, toStorageError } from './storageErrors';
 import { transactionBatches } from './transactions';
 
@@ -10,6 +11,13 @@ type PreparedEvent = ReturnType<typeof prepareEvent>;
 
 /** How often `append` reloads the tail after losing a sequence number to a concurrent writer. */
 const MAX_APPEND_ATTEMPTS = 5;
+
+export interface TrailOptions {
+    /** Signs every event appended (a keyed chain); without it the chain is plain SHA-256. */
+    key?: SigningKey;
+    /** Told the whole trail after each append that stored events, e.g. to move the record's anchor along. */
+    afterAppend?: (events: readonly AuditEvent[]) => Promise<void>;
+}
 
 /**
  * The hash-chained events of one request. `append` writes with create actions in transactions, so a sequence
@@ -22,6 +30,7 @@ export class TableAuditTrail implements AuditTrail {
         private readonly table: TableClient,
         private readonly loadEvents: () => Promise<AuditEvent[]>,
         private readonly clock: () => Date,
+        private readonly options: TrailOptions,
         private loaded: AuditEvent[],
     ) {}
 
@@ -33,8 +42,9 @@ export class TableAuditTrail implements AuditTrail {
         table: TableClient,
         loadEvents: () => Promise<AuditEvent[]>,
         clock: () => Date,
+        options: TrailOptions = {},
     ): Promise<TableAuditTrail> {
-        return new TableAuditTrail(requestId, table, loadEvents, clock, await loadEvents());
+        return new TableAuditTrail(requestId, table, loadEvents, clock, options, await loadEvents());
     }
 
     events(): readonly AuditEvent[] {
@@ -59,6 +69,7 @@ export class TableAuditTrail implements AuditTrail {
             if (round.complete) break;
             if (attempt === MAX_APPEND_ATTEMPTS) throw contention(this.requestId, attempt);
         }
+        if (written.length > 0) await this.options.afterAppend?.(this.loaded);
         return written;
     }
 
@@ -91,12 +102,21 @@ export class TableAuditTrail implements AuditTrail {
     }
 
     private prepare(inputs: readonly AuditEventInput[]): PreparedEvent[] {
+        const { key } = this.options;
+        const keyed = this.loaded.find((event) => event.keyId !== undefined);
+        // Unkeyed events after keyed ones are what a rewrite without the key looks like: never write them.
+        if (!key && keyed)
+            throw new ConfigurationError(
+                'AUDIT_SIGNING_KEY',
+                `is required to add to the audit trail of ${this.requestId}, which is keyed (key ${keyed.keyId})`,
+            );
         const at = this.clock().toISOString();
         const last = this.loaded[this.loaded.length - 1];
         let sequence = last?.sequence ?? 0;
         let previousHash = last?.hash ?? GENESIS_HASH;
         return inputs.map((input) => {
-            const prepared = prepareEvent(input, { requestId: this.requestId, sequence: ++sequence, at, previousHash });
+            const position = { requestId: this.requestId, sequence: ++sequence, at, previousHash };
+            const prepared = prepareEvent(input, position, key);
             previousHash = prepared.event.hash;
             return prepared;
         });

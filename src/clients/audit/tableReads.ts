@@ -38,6 +38,19 @@ export async function listAll(
     });
 }
 
+/** Whether a query matches anything; reads one key at most. */
+export async function anyEntity(table: TableClient, filter: string, operation: string): Promise<boolean> {
+    const pages = table
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })
+        .byPage({ maxPageSize: 1 });
+    // The service may answer an empty page with a continuation token (e.g. at a partition boundary): follow it.
+    for (;;) {
+        const page = await storageCall(operation, () => pages.next());
+        if (page.done) return false;
+        if (page.value.length > 0) return true;
+    }
+}
+
 /** Streams a query's entities, mapping storage failures as they surface between pages. */
 export async function* streamEntities(
     table: TableClient,

@@ -1,55 +1,81 @@
-import type { CallbackOutcome, Callbacks } from '../../core/ports/callbacks';
+import type { CallbackOptions, CallbackOutcome, Callbacks } from '../../core/ports/callbacks';
+import { callTimeoutInMs } from '../../core/deadline';
 import { callbackUrlProblem } from '../../core/request/callbackPolicy';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { sleep as realSleep, type Sleep } from '../http/sleep';
+
+/**
+ * The longest a callback waits before trying again, whatever `Retry-After` a receiver sends: a receiver asking for a
+ * day must not hold the worker until the host kills it (and the callback's outcome is never written).
+ */
+export const MAX_CALLBACK_WAIT_IN_MS = 60_000;
 
 export interface CallbackSenderOptions {
     allowedHosts: readonly string[];
     timeoutInMs: number;
     retry: RetryOptions;
     sleep?: Sleep;
+    /** For tests; defaults to the system clock. */
+    now?: () => number;
 }
 
 /**
  * POSTs a final result to the request's callback URL. The allow-list is checked again at send time (settings may have
  * changed since acceptance) and redirects are not followed, so no request can make the service call an internal host.
+ * Every attempt and every wait stays within the request's deadline.
  */
 export class CallbackSender implements Callbacks {
     constructor(private readonly options: CallbackSenderOptions) {}
 
-    async send(url: string, payload: unknown): Promise<CallbackOutcome> {
+    async send(url: string, payload: unknown, options: CallbackOptions = {}): Promise<CallbackOutcome> {
         const refused = callbackUrlProblem(url, this.options.allowedHosts);
         if (refused) return { delivered: false, reason: `refused: ${refused}`, attempts: 0 };
         const sleep = this.options.sleep ?? realSleep;
+        const now = this.options.now ?? Date.now;
+        const deadlineAt = options.deadlineAt ?? Number.POSITIVE_INFINITY;
         for (let attempt = 1; ; attempt++) {
             let status: number | undefined;
             let retryAfter: number | undefined;
+            let failure: string;
+            const timeoutInMs = callTimeoutInMs(this.options.timeoutInMs, options.deadlineAt, now());
             try {
                 const response = await fetch(url, {
                     method: 'POST',
                     headers: { 'content-type': 'application/json' },
                     body: JSON.stringify(payload),
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.options.timeoutInMs),
+                    signal: AbortSignal.timeout(timeoutInMs),
                 });
                 status = response.status;
                 await response.body?.cancel();
                 if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt };
                 if (!isRetryableStatus(status))
                     return { delivered: false, reason: `answered ${status}`, status, attempts: attempt };
-                retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-            } catch {
-                status = undefined;
+                retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
+                failure = `answered ${status}`;
+            } catch (error) {
+                failure = timedOut(error) ? `no answer within ${timeoutInMs} ms` : 'unreachable';
             }
-            const decision = decideRetry(attempt, retryAfter, this.options.retry, Number.POSITIVE_INFINITY);
-            if (!decision.retry)
+            const wait = retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_CALLBACK_WAIT_IN_MS);
+            const decision = decideRetry(attempt, wait, this.options.retry, deadlineAt - now());
+            if (!decision.retry) {
+                const outOfAttempts = attempt >= this.options.retry.maxAttempts;
                 return {
                     delivered: false,
-                    reason: status ? `answered ${status}` : 'unreachable',
+                    reason: outOfAttempts
+                        ? `${failure} (${attempt} attempts)`
+                        : `${failure}; the request's deadline left no time to try again`,
                     ...(status && { status }),
                     attempts: attempt,
                 };
+            }
             await sleep(decision.delayInMs);
         }
     }
+}
+
+/** The abort of `AbortSignal.timeout`: a `DOMException`, which is not always an `Error` of the caller's realm. */
+function timedOut(error: unknown): boolean {
+    const name = (error as { name?: unknown } | null)?.name;
+    return name === 'TimeoutError' || name === 'AbortError';
 }

@@ -1,3 +1,4 @@
+import type * as GraphClientModule from '@microsoft/microsoft-graph-client';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
 import { chunk, type Limiter } from '../../core/concurrency';
@@ -39,10 +40,17 @@ interface WireResponse {
     body?: unknown;
 }
 
+/** The items' answers of one batch call, and the batch's own `Retry-After` when it failed whole. */
+interface BatchReply {
+    items: Map<string, WireResponse>;
+    retryAfterInMs?: number;
+}
+
 /**
- * Runs steps through `$batch`, 20 per batch, with the shared limit of batches in flight. The SDK middleware retries only
- * the outer request; items throttled inside a batch (429 with their own `Retry-After`), failing with 503/504, or
- * answering 424 are retried here after the longest `Retry-After` among them.
+ * Runs steps through `$batch`, 20 per batch, with the shared limit of batches in flight. Items throttled inside a
+ * batch (429 with their own `Retry-After`), failing with 503/504, or answering 424 are retried here after the longest
+ * `Retry-After` among them; items that succeeded are never sent again, even when the whole batch answered 424 or 429
+ * with their answers in its body (platform-facts §1), so a revocation does not spend write quota twice.
  */
 export async function runBatched(
     client: Client,
@@ -68,8 +76,9 @@ export async function runBatched(
             } else if (outcome instanceof ServiceError) {
                 for (const step of pending) answers.set(step.key, outcome);
             } else {
+                retryAfterInMs = outcome.retryAfterInMs;
                 for (const step of pending) {
-                    const response = outcome.get(step.key);
+                    const response = outcome.items.get(step.key);
                     if (!response || isRetryableStatus(response.status) || response.status === 424) {
                         retry.push(step);
                         const after = parseRetryAfter(headerOf(response?.headers, 'retry-after'));
@@ -103,40 +112,60 @@ export async function runBatched(
     return answers;
 }
 
+/**
+ * One `$batch` call, sent once: the SDK's retry middleware is off for it, because it would send the whole batch again
+ * on a 429/503/504, items that succeeded included. The raw response is read here, whatever its status, so the
+ * items' answers a failed batch still carries decide what is retried.
+ */
 async function postBatch(
     client: Client,
     steps: readonly BatchStep[],
     timeoutInMs: number,
-): Promise<Map<string, WireResponse> | ServiceError> {
+): Promise<BatchReply | ServiceError> {
+    const { ResponseType, RetryHandlerOptions } =
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('@microsoft/microsoft-graph-client') as typeof GraphClientModule;
     const requests = steps.map((step, index) => ({
         id: String(index),
         method: step.method,
         url: step.url,
         ...(step.body !== undefined && { body: step.body, headers: { 'Content-Type': 'application/json' } }),
     }));
+    let response: Response;
+    let body: { responses?: unknown; error?: { code?: unknown } } | undefined;
     try {
-        const response = (await client
+        response = (await client
             .api('/$batch')
             .option('signal', AbortSignal.timeout(timeoutInMs))
-            .post({ requests })) as {
-            responses?: WireResponse[];
-        };
-        const byKey = new Map<string, WireResponse>();
-        for (const item of response.responses ?? []) {
-            const step = steps[Number(item.id)];
-            if (step) byKey.set(step.key, item);
-        }
-        return byKey;
+            .middlewareOptions([new RetryHandlerOptions(0, 0)])
+            .responseType(ResponseType.RAW)
+            .post({ requests })) as Response;
+        body = (await response.json().catch(() => undefined)) as typeof body;
     } catch (error) {
         // A credential that cannot get a token fails every call alike: no retry, the caller reports it.
         const authentication = credentialFailure(error, 'Microsoft Graph');
         if (authentication) throw authentication;
         return toGraphError(error);
     }
+    const retryAfterInMs = response.ok ? undefined : parseRetryAfter(response.headers.get('retry-after'));
+    if (!Array.isArray(body?.responses)) {
+        if (response.ok) return { items: new Map() };
+        const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
+        return toGraphError({ statusCode: response.status, code }, retryAfterInMs);
+    }
+    const items = new Map<string, WireResponse>();
+    for (const item of body.responses as WireResponse[]) {
+        const step = steps[Number(item.id)];
+        if (step) items.set(step.key, item);
+    }
+    return { items, ...(retryAfterInMs !== undefined && { retryAfterInMs }) };
 }
 
-/** Errors of the outer `$batch` call (after the SDK's own retries); an older page says it can answer 424 whole. */
-function toGraphError(error: unknown): ServiceError {
+/**
+ * A `$batch` call that failed whole, with no item answers to go by: a lost connection, a time-out or an error status
+ * (an older page says a batch can answer 424 whole).
+ */
+function toGraphError(error: unknown, retryAfterInMs?: number): ServiceError {
     const statusCode =
         typeof (error as { statusCode?: unknown }).statusCode === 'number'
             ? (error as { statusCode: number }).statusCode
@@ -149,7 +178,7 @@ function toGraphError(error: unknown): ServiceError {
             statusCode && statusCode > 0 ? statusCode : undefined,
             label,
             `Graph batch call failed: ${label}`,
-            undefined,
+            retryAfterInMs,
         );
     }
     return new ServiceError('graph', statusCode, code ?? `http-${statusCode}`, `Graph answered ${statusCode}`);

@@ -90,9 +90,11 @@ export interface AuditEvent extends AuditEventInput {
     requestId: string;
     sequence: number;
     at: string;
-    /** SHA-256 over this event's canonical content and `previousHash`. */
+    /** SHA-256 over this event's canonical content and `previousHash`; HMAC-SHA256 when `keyId` is set. */
     hash: string;
     previousHash: string;
+    /** Id of the signing key (`AUDIT_SIGNING_KEY`) whose HMAC `hash` is; absent in an unkeyed chain. */
+    keyId?: string;
 }
 
 /** Append-only, hash-chained events of one request. */
@@ -102,16 +104,30 @@ export interface AuditTrail {
     append(events: readonly AuditEventInput[]): Promise<AuditEvent[]>;
 }
 
+/** `keyedEvents`: how many of the events read carry an HMAC of the configured key (`AUDIT_SIGNING_KEY`). */
 export type VerifyReport =
-    | { ok: true; requestsChecked: number; eventsChecked: number }
+    | { ok: true; requestsChecked: number; eventsChecked: number; keyedEvents: number }
     | {
           ok: false;
           requestsChecked: number;
           eventsChecked: number;
+          keyedEvents: number;
           requestId: string;
           sequence: number;
           problem: string;
       };
+
+/**
+ * What the store appends when a record becomes final: the caller's closing events (e.g. `request-finished`), then
+ * `record-sealed` with the hash of the record's fields; the record is then written anchored on the seal. `trail` is
+ * the caller's own, when it has one open (no second read).
+ */
+export interface Closing {
+    events?: readonly AuditEventInput[];
+    trail?: AuditTrail;
+}
+
+export type FinalState = Exclude<RequestState, 'accepted' | 'running'>;
 
 export interface Page<T> {
     items: T[];
@@ -192,6 +208,8 @@ export interface PurgeReport {
     requests: number;
     events: number;
     indexEntries: number;
+    /** Requests old enough to go that were kept, because a hold or watch of theirs is still active. */
+    kept: number;
     complete: boolean;
 }
 
@@ -208,10 +226,12 @@ export interface AuditStore {
     renewAttempt(requestId: string, owner: string, leaseInMs: number, now?: Date): Promise<boolean>;
     /** Gives the lease up without a result (the attempt stopped early), so the next delivery can start at once. */
     releaseAttempt(requestId: string, owner: string): Promise<void>;
-    /** Writes the final result and state; releases the lease. */
-    finishRequest(requestId: string, owner: string, result: SignOutResult): Promise<RequestRecord>;
-    /** Sets a state without a result (e.g. `dead-lettered`), keeping everything else. */
-    setState(requestId: string, state: RequestRecord['state'], detail?: string): Promise<void>;
+    /** Writes the final result and state, sealed (see `Closing`); releases the lease. */
+    finishRequest(requestId: string, owner: string, result: SignOutResult, closing?: Closing): Promise<RequestRecord>;
+    /** Sets a final state without a result (e.g. `dead-lettered`), sealed, keeping everything else. */
+    setState(requestId: string, state: FinalState, detail?: string, closing?: Closing): Promise<void>;
+    /** Seals a record claimed in a final state (a refused message); does nothing when it is sealed already. */
+    sealRecord(requestId: string, closing?: Closing): Promise<void>;
     /** Notes that the request's work item is on the queue, so posting the id again does not queue it twice. */
     markEnqueued(requestId: string, at: string): Promise<void>;
     /**

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FieldProblem } from '../errors';
 import { callbackUrlProblem } from './callbackPolicy';
+import { MAX_HOLD_MINUTES, MAX_WATCH_MINUTES } from './limits';
 import {
     APPLICATION_FAMILY_PATTERN,
     ENVIRONMENT_NAME_PATTERN,
@@ -18,8 +19,6 @@ import {
 export const REQUEST_SCHEMA_VERSION = 1;
 
 const MAX_REASON_LENGTH = 500;
-const MAX_HOLD_MINUTES = 525_600;
-const MAX_WATCH_MINUTES = 1_440;
 /** How long a block or disable lasts: `{mode: 'for', minutes}`, `{mode: 'until', until}`, `off` or `permanent`. */
 export const HOLD_MODES = ['off', 'for', 'until', 'permanent'] as const;
 export const TICKET_SYSTEMS = ['servicenow', 'jira', 'other'] as const;

@@ -18,9 +18,23 @@ export type ProcessOutcome =
     | { kind: 'already-final'; record: RequestRecord }
     | { kind: 'unknown-request' };
 
-/** Thrown to make the host deliver the message again: a lease is held elsewhere or failures were transient. */
+/**
+ * The attempt stopped before the request was final: `busy` (another worker holds the lease) or `transient`
+ * (failures another attempt may overcome). The queue trigger throws it on, so the host delivers the message again;
+ * a CLI run has no such redelivery and tells the admin to resume.
+ */
 export class RetryLaterError extends Error {
     override readonly name = 'RetryLaterError';
+    constructor(
+        readonly requestId: string,
+        readonly code: 'busy' | 'transient',
+    ) {
+        super(
+            code === 'busy'
+                ? `Request ${requestId} is being processed by another worker`
+                : `Request ${requestId} stopped on transient failures before it was final`,
+        );
+    }
 }
 
 /**
@@ -41,7 +55,7 @@ export async function processRequest(
         case 'final':
             return { kind: 'already-final', record: started.record };
         case 'busy':
-            throw new RetryLaterError(`Request ${requestId} is being processed by another worker`);
+            throw new RetryLaterError(requestId, 'busy');
     }
     const request = started.record.request;
     if (!request) return { kind: 'already-final', record: started.record };
@@ -110,12 +124,16 @@ async function runUnderLease(
             {
                 type: 'attempt-incomplete',
                 status: result.status,
-                detail: 'transient failures; the host will deliver the message again',
+                // True for every caller: the queue's host delivers again, a CLI run is resumed by the admin.
+                detail: 'stopped on transient failures; the request stays open for another attempt',
             },
         ]);
-        throw new RetryLaterError(`Request ${requestId} met transient failures; retrying`);
+        throw new RetryLaterError(requestId, 'transient');
     }
-    return { kind: 'finished', record: await finish(request, result, attempt.owner, trail, deps) };
+    return {
+        kind: 'finished',
+        record: await finish(request, result, { owner: attempt.owner, deadlineAt }, trail, deps),
+    };
 }
 
 function hasRetryableFailures(result: SignOutResult): boolean {
@@ -142,36 +160,41 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
     };
 }
 
-/** Writes the result, then the closing events on the attempt's own trail (already loaded: no second read). */
+/**
+ * Writes the result, sealed by its closing events on the attempt's own trail (already loaded: no second read). The
+ * callback is bounded by the attempt's deadline, so its outcome is written before the host's time-out.
+ */
 async function finish(
     request: SignOutRequest,
     result: SignOutResult,
-    owner: string,
+    attempt: { owner: string; deadlineAt: number },
     trail: AuditTrail,
     deps: ServiceDependencies,
 ): Promise<RequestRecord> {
     const requestId = request.requestId;
-    const record = await deps.audit.finishRequest(requestId, owner, result);
-    await trail.append([
-        {
-            type: 'request-finished',
-            status: result.status,
-            data: {
-                users: result.users.map((user) => ({
-                    user: user.user,
-                    outcome: user.outcome,
-                    systems: user.systems.map((s) => `${s.system}=${s.status}`),
-                })),
-                residualRisk: result.residualRisk,
-            },
+    const finished = {
+        type: 'request-finished',
+        status: result.status,
+        data: {
+            users: result.users.map((user) => ({
+                user: user.user,
+                outcome: user.outcome,
+                systems: user.systems.map((s) => `${s.system}=${s.status}`),
+            })),
+            residualRisk: result.residualRisk,
         },
-    ]);
+    };
+    const record = await deps.audit.finishRequest(requestId, attempt.owner, result, { trail, events: [finished] });
     const resolvedKeys = result.users.flatMap((user) =>
         [user.objectId, user.userPrincipalName].filter((key): key is string => !!key),
     );
     if (resolvedKeys.length > 0) await deps.audit.indexUser(requestId, resolvedKeys, record.createdAt);
     if (request.callbackUrl) {
-        const delivery = await deps.callbacks.send(request.callbackUrl, { requestId, status: result.status, result });
+        const delivery = await deps.callbacks.send(
+            request.callbackUrl,
+            { requestId, status: result.status, result },
+            { deadlineAt: attempt.deadlineAt },
+        );
         await trail.append([
             delivery.delivered
                 ? { type: 'callback-delivered', status: String(delivery.status), data: { attempts: delivery.attempts } }

@@ -9,7 +9,8 @@ const EXCERPT_LENGTH = 512;
 /**
  * A queue message that is not a valid request becomes an audit record `rejected` (or `dead-lettered` for the poison
  * report), keyed by the message's hash so a redelivered copy does not make a second record. `data.code`, when
- * given (e.g. `request-id-conflict`), is the record's `stateDetail`.
+ * given (e.g. `request-id-conflict`), is the record's `stateDetail`. The record is final from its claim, so its
+ * first event seals it (a copy of a message whose record was never sealed seals it then).
  */
 export async function recordRefusedMessage(
     text: string,
@@ -33,15 +34,15 @@ export async function recordRefusedMessage(
         problems,
         ...(data.code !== undefined && { stateDetail: data.code }),
     });
-    if (!outcome.claimed) return outcome.existing;
-    const trail = await deps.audit.openTrail(requestId);
-    await trail.append([
-        {
-            type: state === 'rejected' ? 'request-rejected' : 'dead-lettered',
-            status: state,
-            detail: problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
-            data: { ...data, messageSha256: digest, excerpt: text.slice(0, EXCERPT_LENGTH), length: text.length },
-        },
-    ]);
-    return outcome.record;
+    await deps.audit.sealRecord(requestId, {
+        events: [
+            {
+                type: state === 'rejected' ? 'request-rejected' : 'dead-lettered',
+                status: state,
+                detail: problems.map((p) => `${p.field}: ${p.reason}`).join('; '),
+                data: { ...data, messageSha256: digest, excerpt: text.slice(0, EXCERPT_LENGTH), length: text.length },
+            },
+        ],
+    });
+    return outcome.claimed ? outcome.record : outcome.existing;
 }

@@ -28,6 +28,8 @@ export interface ServiceSettings {
     serviceIdentityIds: readonly string[];
     /** The host's `maxDequeueCount`: the last attempt finishes with what it has instead of asking for a retry. */
     maxDequeueCount: number;
+    /** How often the sweep queues a poisoned request again before it is dead-lettered. */
+    poisonRequeueLimit: number;
     queueName: string;
 }
 

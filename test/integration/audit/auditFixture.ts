@@ -18,11 +18,16 @@ export function azuriteConnectionString(): string {
     return connectionString;
 }
 
-export async function openStore(tablePrefix: string, clock?: () => Date): Promise<TableAuditStore> {
+export async function openStore(
+    tablePrefix: string,
+    clock?: () => Date,
+    signingKey?: string,
+): Promise<TableAuditStore> {
     return TableAuditStore.create({
         connection: { connectionString: azuriteConnectionString() },
         tablePrefix,
         ...(clock && { clock }),
+        ...(signingKey && { signingKey }),
     });
 }
 

@@ -1,7 +1,8 @@
 import { ValidationError } from '../../../src/core/errors';
 import { monthPartition, timeRowKey } from '../../../src/clients/audit/keys';
 import type { TableAuditStore } from '../../../src/clients/audit/tableAuditStore';
-import { newRecord, openStore, rawTable, uniquePrefix } from './auditFixture';
+import { PERMANENT_RELEASE_AT } from '../../../src/core/ports/auditStore';
+import { newRecord, openStore, rawTable, TENANT, uniquePrefix } from './auditFixture';
 
 const prefix = uniquePrefix();
 let store: TableAuditStore;
@@ -9,6 +10,7 @@ const cutoff = new Date('2024-03-01T00:00:00.000Z');
 const justBefore = '2024-02-29T23:59:59.999Z';
 const exactly = '2024-03-01T00:00:00.000Z';
 const justAfter = '2024-03-01T00:00:00.001Z';
+const NOTHING_PURGED = { requests: 0, events: 0, indexEntries: 0, kept: 0, complete: true };
 
 async function countRows(table: string): Promise<number> {
     let count = 0;
@@ -35,7 +37,7 @@ describe('purgeOlderThan', () => {
         await seed('new-later', justAfter, 1, ['bob@contoso.com']);
 
         const report = await store.purgeOlderThan(cutoff);
-        expect(report).toEqual({ requests: 2, events: 5, indexEntries: 3, complete: true });
+        expect(report).toEqual({ requests: 2, events: 5, indexEntries: 3, kept: 0, complete: true });
 
         expect(await store.getRequest('old-1')).toBeUndefined();
         expect(await store.getRequest('old-edge')).toBeUndefined();
@@ -71,7 +73,7 @@ describe('purgeOlderThan', () => {
             if (next.complete) break;
         }
         expect(totals).toMatchObject({ requests: 4, events: 120, indexEntries: 4 });
-        expect(await store.purgeOlderThan(cutoff)).toEqual({ requests: 0, events: 0, indexEntries: 0, complete: true });
+        expect(await store.purgeOlderThan(cutoff)).toEqual(NOTHING_PURGED);
         expect(await store.userHistory('carol@contoso.com')).toEqual({ items: [] });
         expect(await store.getRequest('new-edge')).toBeDefined();
     });
@@ -89,9 +91,47 @@ describe('purgeOlderThan', () => {
             requestId: 'keeper',
             createdAt: '2024-01-15T00:00:00.000Z',
         });
-        expect(await store.purgeOlderThan(cutoff)).toEqual({ requests: 0, events: 0, indexEntries: 0, complete: true });
+        expect(await store.purgeOlderThan(cutoff)).toEqual(NOTHING_PURGED);
         expect(await store.getRequest('keeper')).toMatchObject({ createdAt: '2024-06-01T00:00:00.000Z' });
         expect(await countRows('Timeline')).toBe(before);
+    });
+
+    it('never purges a trail whose hold or watch is still active, and purges it once they end', async () => {
+        await seed('held-1', '2023-10-01T00:00:00.000Z', 2, ['dora@contoso.com']);
+        await seed('watched-1', '2023-10-02T00:00:00.000Z', 2, ['dora@contoso.com']);
+        const hold = {
+            requestId: 'held-1',
+            tenantId: TENANT,
+            kind: 'entra-block' as const,
+            objectId: 'dora-oid',
+            userPrincipalName: 'dora@contoso.com',
+            prior: 'true',
+            setTo: 'false',
+            changedAt: '2023-10-01T00:00:05.000Z',
+            releaseAt: PERMANENT_RELEASE_AT,
+        };
+        await store.upsertHold(hold);
+        await store.upsertWatch({
+            requestId: 'watched-1',
+            tenantId: TENANT,
+            objectId: 'dora-oid',
+            userPrincipalName: 'dora@contoso.com',
+            mail: null,
+            identities: { Production: { names: ['DORA'], source: 'automation', why: 'test' } },
+            applicationFamily: 'BusinessCentral',
+            environments: ['Production'],
+            until: '2099-01-01T00:00:00.000Z',
+        });
+
+        expect(await store.purgeOlderThan(cutoff)).toMatchObject({ requests: 0, events: 0, kept: 2, complete: true });
+        expect(await store.verifyTrail('held-1')).toMatchObject({ ok: true, eventsChecked: 2 });
+        expect(await store.verifyTrail('watched-1')).toMatchObject({ ok: true, eventsChecked: 2 });
+        expect((await store.userHistory('dora@contoso.com')).items).toHaveLength(2);
+
+        await store.deleteHold(hold);
+        await store.deleteWatch('watched-1', 'dora-oid');
+        expect(await store.purgeOlderThan(cutoff)).toMatchObject({ requests: 2, events: 4, kept: 0, complete: true });
+        expect(await store.getRequest('held-1')).toBeUndefined();
     });
 
     it('refuses a budget too small to make progress', async () => {

@@ -1,13 +1,18 @@
 import type { AuditEvent } from '../../../src/core/ports/auditStore';
 import { canonicalJson, eventHash, findChainBreak, GENESIS_HASH } from '../../../src/clients/audit/hashChain';
+import { signingKeyFrom } from '../../../src/clients/audit/signingKey';
 
-function chain(count: number): AuditEvent[] {
+const KEY = signingKeyFrom('an-audit-signing-key-for-the-unit-tests');
+
+/** Events 1..count; those from `keyedFrom` on are signed with KEY. */
+function chain(count: number, keyedFrom = count + 1): AuditEvent[] {
     const events: AuditEvent[] = [];
     let previousHash = GENESIS_HASH;
     for (let sequence = 1; sequence <= count; sequence++) {
         const content = { requestId: 'r1', sequence, at: `2024-01-01T00:00:0${sequence}.000Z`, type: 'step-outcome' };
-        const hash = eventHash(content, previousHash);
-        events.push({ ...content, previousHash, hash });
+        const key = sequence >= keyedFrom ? KEY : undefined;
+        const hash = eventHash(content, previousHash, key);
+        events.push({ ...content, previousHash, hash, ...(key && { keyId: key.id }) });
         previousHash = hash;
     }
     return events;
@@ -60,5 +65,26 @@ describe('findChainBreak', () => {
         const anchor = { sequence: 4, hash: events[3]!.hash };
         expect(findChainBreak(events, anchor)).toBeUndefined();
         expect(findChainBreak(events.slice(0, 3), anchor)).toMatchObject({ sequence: 4 });
+    });
+
+    it('checks keyed events with the key, and names a key it does not have', () => {
+        const events = chain(4, 3);
+        expect(findChainBreak(events, undefined, KEY)).toBeUndefined();
+        expect(findChainBreak(events)).toMatchObject({
+            sequence: 3,
+            problem: expect.stringContaining('cannot verify'),
+        });
+        const other = signingKeyFrom('another-audit-signing-key-for-the-tests');
+        expect(findChainBreak(events, undefined, other)).toMatchObject({ sequence: 3 });
+    });
+
+    it('names an unkeyed event after a keyed one: a rewrite by someone without the key', () => {
+        const events = chain(3, 1);
+        const { keyId: _keyId, ...unkeyed } = events[2]!;
+        events[2] = { ...unkeyed, hash: eventHash(unkeyed, unkeyed.previousHash) };
+        expect(findChainBreak(events, undefined, KEY)).toMatchObject({
+            sequence: 3,
+            problem: expect.stringContaining('not keyed, although event 1 before it is'),
+        });
     });
 });

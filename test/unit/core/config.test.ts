@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HOST_MAX_DEQUEUE_COUNT } from '../../../src/composition/serviceDependencies';
-import { readConfig } from '../../../src/config';
+import { HOST_FUNCTION_TIMEOUT_MS, readConfig } from '../../../src/config';
 import { ConfigurationError } from '../../../src/core/errors';
 import { SETTINGS } from '../../../src/settings';
 
@@ -57,6 +57,29 @@ describe('readConfig', () => {
         expect(settingNamedBy(env)).toBe(setting);
     });
 
+    it('stops on a request deadline that leaves the host no time for the audit tail, naming both settings', () => {
+        expect(settingNamedBy({ REQUEST_DEADLINE_MS: '540000' })).toBeUndefined();
+        expect(settingNamedBy({ REQUEST_DEADLINE_MS: '590000' })).toBe('REQUEST_DEADLINE_MS');
+        expect(() => readConfig({ ...valid, REQUEST_DEADLINE_MS: '590000' })).toThrow(/functionTimeout/);
+    });
+
+    it('stops on a retention shorter than the longest hold plus the watch window, naming both', () => {
+        expect(settingNamedBy({ RETENTION_DAYS: '367' })).toBeUndefined();
+        expect(settingNamedBy({ RETENTION_DAYS: '90' })).toBe('RETENTION_DAYS');
+        expect(() => readConfig({ ...valid, RETENTION_DAYS: '90' })).toThrow(/hold.*watch/);
+    });
+
+    it('takes an audit signing key, and stops on one that is short or an unresolved Key Vault reference', () => {
+        const key = 'a-long-enough-audit-signing-key-0123456789';
+        expect(readConfig({ ...valid, AUDIT_SIGNING_KEY: key }).auditSigningKey).toBe(key);
+        expect(readConfig(valid).auditSigningKey).toBeUndefined();
+        expect(settingNamedBy({ AUDIT_SIGNING_KEY: 'short-secret' })).toBe('AUDIT_SIGNING_KEY');
+        const reference = '@Microsoft.KeyVault(SecretUri=https://vault.vault.azure.net/secrets/audit-signing-key/)';
+        expect(settingNamedBy({ AUDIT_SIGNING_KEY: reference })).toBe('AUDIT_SIGNING_KEY');
+        expect(() => readConfig({ ...valid, AUDIT_SIGNING_KEY: reference })).toThrow(/Key Vault Secrets User/);
+        expect(() => readConfig({ ...valid, AUDIT_SIGNING_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+    });
+
     it('never puts a secret value in its message', () => {
         try {
             readConfig({ ...valid, AUTH_MODE: 'client-secret', AZURE_CLIENT_SECRET: 'super-secret-value' });
@@ -98,6 +121,14 @@ describe('settings stay in step', () => {
         const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
         const missing = SETTINGS.map((s) => s.name).filter((name) => !readme.includes(`\`${name}\``));
         expect(missing).toEqual([]);
+    });
+
+    it("host.json's functionTimeout is the one the request deadline is checked against", () => {
+        const host = JSON.parse(readFileSync(path.join(__dirname, '../../../host.json'), 'utf8')) as {
+            functionTimeout: string;
+        };
+        const [hours, minutes, seconds] = host.functionTimeout.split(':').map(Number);
+        expect(((hours! * 60 + minutes!) * 60 + seconds!) * 1000).toBe(HOST_FUNCTION_TIMEOUT_MS);
     });
 
     it("host.json's maxDequeueCount is the one the service finishes on", () => {
