@@ -25,7 +25,7 @@ export interface BulkResult {
     peakRssInBytes: number;
     usersRevoked: number;
     sessionsLeft: number;
-    settings: { graphBatchesInFlight: number; bcConcurrency: number; maxUsersPerRequest: number; timeoutInMs: number };
+    settings: { graphResourceUnits: number; bcConcurrency: number; maxUsersPerRequest: number; timeoutInMs: number };
 }
 
 /** Reconnects are the sweep's business; an hour keeps them out of a throughput measure. */
@@ -83,7 +83,7 @@ export async function runBulkSignOut(shape: BulkShape, latencyInMs: number): Pro
             usersRevoked: [...simulator.state.users.values()].filter((user) => user.revokedAt !== undefined).length,
             sessionsLeft: simulator.state.environments.reduce((sum, env) => sum + env.sessions.length, 0),
             settings: {
-                graphBatchesInFlight: config.graphBatchesInFlight,
+                graphResourceUnits: config.graphResourceUnits,
                 bcConcurrency: config.bcConcurrency,
                 maxUsersPerRequest: config.maxUsersPerRequest,
                 timeoutInMs: config.httpTimeoutInMs,

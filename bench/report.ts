@@ -41,7 +41,7 @@ export function printReport(results: BenchResults): void {
         ['peak RSS (bench process, simulator included)', mebibytes(bulk.peakRssInBytes)],
         [
             'settings',
-            `GRAPH_BATCHES_IN_FLIGHT=${bulk.settings.graphBatchesInFlight} ` +
+            `GRAPH_RESOURCE_UNITS=${bulk.settings.graphResourceUnits} ` +
                 `BC_CONCURRENCY=${bulk.settings.bcConcurrency} ` +
                 `MAX_USERS_PER_REQUEST=${bulk.settings.maxUsersPerRequest}`,
         ],

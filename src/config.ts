@@ -38,7 +38,7 @@ export interface AppConfig {
     sweepSchedule: string;
     accessTokenWindowMinutes: number;
     bcConcurrency: number;
-    graphBatchesInFlight: number;
+    graphResourceUnits: number;
     httpTimeoutInMs: number;
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
@@ -351,7 +351,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         sweepSchedule,
         accessTokenWindowMinutes: settings.integer('ACCESS_TOKEN_WINDOW_MINUTES', 0, 1_440),
         bcConcurrency: settings.integer('BC_CONCURRENCY', 1, 5),
-        graphBatchesInFlight: settings.integer('GRAPH_BATCHES_IN_FLIGHT', 1, 16),
+        graphResourceUnits: settings.integer('GRAPH_RESOURCE_UNITS', 100, 100_000),
         httpTimeoutInMs: settings.integer('HTTP_TIMEOUT_MS', 1_000, 300_000),
         requestDeadlineInMs,
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),

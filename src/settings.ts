@@ -210,14 +210,15 @@ export const SETTINGS = [
     {
         name: 'BC_CONCURRENCY',
         description:
-            'Most concurrent calls per Business Central environment, and environments handled at once (BC OData allows 5 concurrent requests per user).',
-        defaultValue: '4',
+            "Most concurrent calls per Business Central environment (BC's documented limit is 5); lowered by itself while BC answers 429, raised again as calls succeed. Environments are handled side by side.",
+        defaultValue: '5',
         providedBy: 'optional',
     },
     {
-        name: 'GRAPH_BATCHES_IN_FLIGHT',
-        description: 'Most Graph `$batch` calls (20 requests each) in flight at once, per tenant and process.',
-        defaultValue: '4',
+        name: 'GRAPH_RESOURCE_UNITS',
+        description:
+            "Graph's resource units per 10 s for this app in the tenant (3500 small, 5000 medium, 8000 large tenants): `$batch` calls are paced to it and to 3,000 writes per 150 s, with no fixed number in flight.",
+        defaultValue: '3500',
         providedBy: 'optional',
     },
     {

@@ -6,6 +6,7 @@ import { appConfig, type AppConfig } from '../config';
 import { buildProtectedSet } from '../core/guard/buildProtectedSet';
 import type { GuardConfiguration } from '../core/guard/protectedEntries';
 import { ProtectedSetCache } from '../core/guard/protectedSetCache';
+import { ThrottleNoticeBoard } from '../core/ports/throttling';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
@@ -49,7 +50,6 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
         },
         engine: {
             accessTokenWindowMinutes: config.accessTokenWindowMinutes,
-            bcConcurrency: config.bcConcurrency,
         },
         leaseInMs: REQUEST_LEASE_IN_MS,
         requestDeadlineInMs: config.requestDeadlineInMs,
@@ -100,7 +100,8 @@ export async function createServiceDependencies(
                 config.queueName,
             ),
     ]);
-    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config);
+    const throttling = overrides.throttling ?? new ThrottleNoticeBoard();
+    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, throttling);
     const guard = guardConfiguration(config);
     return {
         audit,
@@ -113,6 +114,7 @@ export async function createServiceDependencies(
                 retry: DEFAULT_RETRY,
             }),
         tenantServices,
+        throttling,
         protectedSets:
             overrides.protectedSets ??
             new ProtectedSetCache((tenantId) =>

@@ -40,3 +40,55 @@ export class Limiter {
         }
     }
 }
+
+/**
+ * At most `limit` tasks at once, where the limit follows the service: it halves when the service throttles, and grows
+ * back by one after `limit` successes in a row, up to `max` (additive increase, multiplicative decrease).
+ */
+export class AdaptiveLimiter {
+    private running = 0;
+    private successes = 0;
+    private readonly waiting: (() => void)[] = [];
+    private current: number;
+
+    constructor(readonly max: number) {
+        this.current = max;
+    }
+
+    get limit(): number {
+        return this.current;
+    }
+
+    async run<T>(task: () => Promise<T>): Promise<T> {
+        // A waiting task is handed its place by `wake`, which counts it as running before it resumes.
+        if (this.running < this.current) this.running++;
+        else await new Promise<void>((resolve) => this.waiting.push(resolve));
+        try {
+            return await task();
+        } finally {
+            this.running--;
+            this.wake();
+        }
+    }
+
+    /** The service answered 429: fewer calls at once from now on. */
+    throttled(): void {
+        this.current = Math.max(1, Math.floor(this.current / 2));
+        this.successes = 0;
+    }
+
+    /** A call succeeded: after as many in a row as the limit, one more is allowed, up to `max`. */
+    succeeded(): void {
+        if (this.current >= this.max || ++this.successes < this.current) return;
+        this.current++;
+        this.successes = 0;
+        this.wake();
+    }
+
+    private wake(): void {
+        while (this.waiting.length > 0 && this.running < this.current) {
+            this.running++;
+            this.waiting.shift()?.();
+        }
+    }
+}

@@ -40,7 +40,6 @@ async function signOut(
         PROTECTED_GROUP_IDS: FIXTURE.groups.protectedAdmins.id,
         ...settings,
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-        GRAPH_BATCHES_IN_FLIGHT: '2',
     });
     const parsed = parseSignOutRequest(
         { reason: 'integration', ...body },
@@ -70,7 +69,7 @@ async function signOut(
             journal: new MemoryJournal(),
             holds,
         },
-        { accessTokenWindowMinutes: 90, bcConcurrency: 4 },
+        { accessTokenWindowMinutes: 90 },
     );
 }
 
@@ -89,9 +88,9 @@ describe('engine against the simulator', () => {
         expect(sessionsOf('CAROL')).toHaveLength(1);
         expect(sessionsOf('DAN')).toHaveLength(0);
         const writes = simulator!.calls.filter(
-            (c) => c.viaBatch && c.method === 'POST' && c.path.endsWith('revokeSignInSessions'),
+            (c) => c.viaBatch && c.method === 'POST' && c.path.endsWith('revokeSignInSessions') && c.status < 300,
         );
-        expect(writes.map((c) => c.path)).toEqual([`/v1.0/users/${dan.id}/revokeSignInSessions`]);
+        expect(writes.map((c) => c.userId)).toEqual([dan.id]);
     });
 
     it('is truthful about a guest: revocation not effective, BC sessions still cancelled', async () => {

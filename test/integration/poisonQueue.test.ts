@@ -33,7 +33,7 @@ async function deadLetteredProblems() {
     return records.flatMap((record) => record?.problems ?? []);
 }
 const revocationsOf = (objectId: string) =>
-    harness.simulator.callsTo('graph', 'POST', /revokeSignInSessions$/).filter((c) => c.path.includes(objectId));
+    harness.simulator.callsTo('graph', 'POST', /revokeSignInSessions$/).filter((c) => c.userId === objectId);
 
 describe('poison queue', () => {
     it('claims a valid request that was poisoned before it was ever claimed, queues it again, and it runs once', async () => {

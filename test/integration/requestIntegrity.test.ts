@@ -66,7 +66,7 @@ const revokesOf = (objectId: string) =>
             call.service === 'graph' &&
             call.status < 300 &&
             call.path.endsWith('/revokeSignInSessions') &&
-            call.path.includes(objectId),
+            call.userId === objectId,
     ).length;
 const codeOf = (body: unknown) => (body as { error?: { code?: string } }).error?.code;
 

@@ -118,7 +118,9 @@ it('runs each of 1,000 queued messages, duplicates and redeliveries among them, 
         ...withDuplicates(idlessUsers, duplicatedIdless, idlessMessage),
     ];
     // Transient faults on the id-less requests: the first deliveries fail after claiming and are delivered again.
-    const idless = new RegExp(`^/v1\\.0/users/(${idlessUsers.map(bulkUserId).join('|')})/revokeSignInSessions$`);
+    // However the user is named in the call: by object id, or by UPN when revoked with the look-up.
+    const names = idlessUsers.flatMap((n) => [bulkUserId(n), bulkUserPrincipalName(n)]);
+    const idless = new RegExp(`^/v1\\.0/users/(${names.join('|')})/revokeSignInSessions$`);
     harness.simulator.faults.add({
         service: 'graph',
         path: idless,

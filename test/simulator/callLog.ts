@@ -18,6 +18,8 @@ export interface RecordedCall {
     resource?: string;
     /** Kinds of injected faults applied to this call. */
     faults?: string[];
+    /** For a Graph call on `/users/{id | userPrincipalName}...`: the object id of the user it named, if one exists. */
+    userId?: string;
 }
 
 /** Calls to one service, optionally narrowed by method and by path (a RegExp, or a substring). */

@@ -172,6 +172,12 @@ export class SimulatorServer {
             call.status = outcome.status;
             if (outcome.resource !== undefined) call.resource = outcome.resource;
         }
+        // Who a user call was about, however it named them (object id or UPN), for evidence in tests.
+        const [version, collection, reference] = req.segments;
+        if (service === 'graph' && version === 'v1.0' && collection === 'users' && reference) {
+            const user = this.ctx.state.findUser(reference);
+            if (user) call.userId = user.id;
+        }
         return outcome;
     }
 

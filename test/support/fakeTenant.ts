@@ -1,4 +1,4 @@
-import { ServiceError } from '../../src/core/errors';
+import { ServiceError, TransientServiceError } from '../../src/core/errors';
 import { buildProtectedSet } from '../../src/core/guard/buildProtectedSet';
 import type { ProtectedRoles } from '../../src/core/guard/protectedEntries';
 import type { ProtectedSet } from '../../src/core/guard/protectedSet';
@@ -32,6 +32,8 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
     roleAssignments: RoleAssignment[] = [];
     /** What the directory audit log says; `undefined` = the app may not read it (403). */
     auditChanges: AccountEnabledChange[] | undefined = [];
+    /** Revocations happen, but their answers are lost (a time-out after Graph acted). */
+    loseRevokeAnswers = false;
     /** A failure every Graph read answers while set (e.g. a passing 503), by method name. */
     failing = new Map<string, ServiceError>();
     environments: BcEnvironment[] = [];
@@ -143,6 +145,26 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         });
     }
 
+    async lookUpAndRevoke(references: readonly string[]) {
+        this.calls.push(`lookUpAndRevoke ${references.join(',')}`);
+        const users = this.answer(references, (user) => ({ ...user }));
+        return new Map(
+            references.map((reference) => {
+                const user = users.get(reference)!;
+                if (user.ok) this.find(reference)!.signInSessionsValidFromDateTime = new Date().toISOString();
+                const revoked = !user.ok
+                    ? user
+                    : this.loseRevokeAnswers
+                      ? {
+                            ok: false as const,
+                            error: new TransientServiceError('graph', undefined, 'answer-lost', 'lost', undefined),
+                        }
+                      : { ok: true as const, value: true as const };
+                return [reference, { user, revoked }];
+            }),
+        );
+    }
+
     async setAccountEnabled(userIds: readonly string[], enabled: boolean) {
         this.calls.push(`setAccountEnabled ${enabled} ${userIds.join(',')}`);
         const results = new Map<string, ItemResult<true>>();
@@ -217,6 +239,12 @@ export class MemoryJournal implements StepJournal {
     readonly intents = new Map<string, Record<string, unknown>>();
     readonly log: string[] = [];
 
+    get resumed() {
+        return this.outcomes.size > 0;
+    }
+
+    async flush() {}
+
     outcomeOf(step: string) {
         return this.outcomes.get(step);
     }
@@ -243,8 +271,8 @@ export class MemoryJournal implements StepJournal {
 export class MemoryHolds implements HoldStore {
     readonly watches: WatchRecord[] = [];
     readonly holds: HoldRecord[] = [];
-    async upsertWatch(watch: WatchRecord) {
-        this.watches.push(watch);
+    async upsertWatches(watches: readonly WatchRecord[]) {
+        this.watches.push(...watches);
     }
     async upsertHold(hold: HoldRecord) {
         this.holds.push(hold);

@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { ServiceError, TransientServiceError, ValidationError } from '../../core/errors';
 import {
     LeaseLostError,
@@ -62,7 +62,8 @@ import { TableAuditTrail } from './tableAuditTrail';
 import type { TableConnection } from './tableConnection';
 import { listAll, readEntity, streamEntities, type StoredEntity } from './tableReads';
 import { timelineEntity, timelineRowBelongsTo } from './timeline';
-import { MAX_TRANSACTION_ENTITIES } from './transactions';
+import { MAX_TRANSACTION_ENTITIES, transactionBatches } from './transactions';
+import type { EntityProperties } from './entityCodec';
 import { decodeUsage, usageEntity, usageKey, USAGE_ROW_KEY } from './usageEntity';
 import { indexEntry, USER_REF_ROW_RANGE, userReference } from './userIndex';
 import { decodeWatch, watchEntity, watchKeys } from './watchEntity';
@@ -405,6 +406,20 @@ export class TableAuditStore implements AuditStore {
             throw new ValidationError([{ field: 'maxEntities', reason: 'must be an integer of at least 2' }]);
         }
         return purgeRequestsBefore(this.tables, timeOf(cutoff, 'cutoff'), maxEntities);
+    }
+
+    async upsertWatches(watches: readonly WatchRecord[]): Promise<void> {
+        const byRequest = new Map<string, TableEntity<EntityProperties>[]>();
+        for (const watch of watches) {
+            const entity = watchEntity(watch);
+            byRequest.set(entity.partitionKey, [...(byRequest.get(entity.partitionKey) ?? []), entity]);
+        }
+        const batches = [...byRequest.values()].flatMap((entities) => transactionBatches(entities, (e) => e));
+        await mapWithConcurrency(batches, FAN_OUT, (batch) =>
+            storageCall('upsert watches', () =>
+                this.tables.watches.submitTransaction(batch.map((entity) => ['upsert', entity, 'Replace'])),
+            ),
+        );
     }
 
     async upsertWatch(watch: WatchRecord): Promise<void> {

@@ -5,6 +5,7 @@ import type {
     DeleteSessionOutcome,
     EnvironmentRef,
 } from '../../core/ports/businessCentral';
+import type { AdaptiveLimiter } from '../../core/concurrency';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
 import { collectionItems, field, stringField } from './fields';
@@ -15,6 +16,8 @@ export interface BcAdminClientOptions {
     /** e.g. `https://api.businesscentral.dynamics.com` */
     endpoint: string;
     apiVersion: string;
+    /** BC's concurrent-request limit of an environment (5, adapted to 429s), shared with the Automation API. */
+    limitFor?: (environment: string) => AdaptiveLimiter;
 }
 
 /** The Business Central Admin Center API: environments and sessions. It cannot filter sessions by user. */
@@ -34,7 +37,7 @@ export class BcAdminClient implements BcAdmin {
     }
 
     async getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined> {
-        const response = await this.http.send('GET', this.environmentUrl(environment));
+        const response = await this.http.send('GET', this.environmentUrl(environment), this.limit(environment));
         if (response.status === 404) return undefined;
         if (response.status !== 200) throw this.http.errorOf(response);
         // The docs show get-one both bare and wrapped in `value` (platform-facts §2).
@@ -46,6 +49,7 @@ export class BcAdminClient implements BcAdmin {
             this.http,
             `${this.environmentUrl(environment)}/sessions`,
             this.options.endpoint,
+            this.limit(environment),
         );
         return items.map(toSession).filter((session): session is BcSession => session !== undefined);
     }
@@ -55,10 +59,16 @@ export class BcAdminClient implements BcAdmin {
         const response = await this.http.send(
             'DELETE',
             `${this.environmentUrl(environment)}/sessions/${encodePathSegment(String(sessionId))}`,
+            this.limit(environment),
         );
         if (response.status >= 200 && response.status < 300) return 'cancelled';
         if (response.status === 404) return 'already-gone';
         throw this.http.errorOf(response);
+    }
+
+    private limit(environment: EnvironmentRef): { limiter?: AdaptiveLimiter } {
+        const limiter = this.options.limitFor?.(environment.name);
+        return limiter ? { limiter } : {};
     }
 
     private applicationUrl(applicationFamily: string): string {

@@ -1,3 +1,4 @@
+import type { AdaptiveLimiter } from '../../core/concurrency';
 import { ServiceError } from '../../core/errors';
 import type { BcAutomation, BcUser, BcUserState } from '../../core/ports/businessCentral';
 import { GUID_PATTERN } from '../../core/request/patterns';
@@ -14,6 +15,8 @@ export type CompanyIdCache = Map<string, Promise<string>>;
 export interface BcAutomationClientOptions {
     endpoint: string;
     companyIds: CompanyIdCache;
+    /** BC's concurrent-request limit of an environment (5 for OData, adapted to 429s, platform-facts §3). */
+    limitFor?: (environment: string) => AdaptiveLimiter;
 }
 
 /**
@@ -32,16 +35,22 @@ export class BcAutomationClient implements BcAutomation {
 
     async listUsers(environment: string): Promise<BcUser[]> {
         const url = `${await this.companyUrl(environment)}/users`;
-        const items = await listAllPages(this.http, url, this.options.endpoint).catch((error: unknown) => {
-            // The remembered company may have been deleted: look it up again next time.
-            if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
-            throw error;
-        });
+        const items = await listAllPages(this.http, url, this.options.endpoint, this.limit(environment)).catch(
+            (error: unknown) => {
+                // The remembered company may have been deleted: look it up again next time.
+                if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
+                throw error;
+            },
+        );
         return items.map(toUser).filter((user): user is BcUser => user !== undefined);
     }
 
     async getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined> {
-        const response = await this.http.send('GET', this.userUrl(await this.companyUrl(environment), userSecurityId));
+        const response = await this.http.send(
+            'GET',
+            this.userUrl(await this.companyUrl(environment), userSecurityId),
+            this.limit(environment),
+        );
         if (response.status === 404) return undefined;
         if (response.status !== 200) throw this.http.errorOf(response);
         return toUser(response.body);
@@ -53,6 +62,7 @@ export class BcAutomationClient implements BcAutomation {
         const response = await this.http.send('PATCH', url, {
             body: { state },
             headers: { 'if-match': user.etag ?? '*' },
+            ...this.limit(environment),
         });
         if (response.status === 409 || response.status === 412)
             throw new ServiceError(
@@ -63,6 +73,11 @@ export class BcAutomationClient implements BcAutomation {
             );
         if (response.status < 200 || response.status >= 300) throw this.http.errorOf(response);
         return toUser(response.body) ?? { ...user, state };
+    }
+
+    private limit(environment: string): { limiter?: AdaptiveLimiter } {
+        const limiter = this.options.limitFor?.(environment);
+        return limiter ? { limiter } : {};
     }
 
     private userUrl(companyUrl: string, userSecurityId: string): string {
@@ -92,7 +107,11 @@ export class BcAutomationClient implements BcAutomation {
 
     /** The docs' example for the companies collection shows one bare object: accept it as well as `value`. */
     private async firstCompanyId(environment: string): Promise<string> {
-        const response = await this.http.sendOk('GET', `${this.environmentUrl(environment)}/companies`);
+        const response = await this.http.sendOk(
+            'GET',
+            `${this.environmentUrl(environment)}/companies`,
+            this.limit(environment),
+        );
         const id = collectionItems(response.body)
             .map((company) => stringField(company, 'id'))
             .find((candidate): candidate is string => candidate !== undefined && GUID_PATTERN.test(candidate));

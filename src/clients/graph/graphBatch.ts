@@ -1,11 +1,12 @@
 import type * as GraphClientModule from '@microsoft/microsoft-graph-client';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
-import { chunk, type Limiter } from '../../core/concurrency';
+import { chunk } from '../../core/concurrency';
 import { callTimeoutInMs } from '../../core/deadline';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
+import type { BatchCost, GraphQuota } from './graphQuota';
 
 /** Graph refuses more than 20 requests in one `$batch` (platform-facts §1). */
 const GRAPH_BATCH_LIMIT = 20;
@@ -17,6 +18,13 @@ export interface BatchStep {
     /** Relative and without the version: `BatchRequestContent` would keep a `/v1.0` prefix that Graph refuses. */
     url: string;
     body?: unknown;
+    /** Keys of steps that must succeed first (Graph answers 424 otherwise); kept when they travel in the same batch. */
+    dependsOn?: readonly string[];
+    /**
+     * Never sent twice when a batch's answer is lost (a time-out or a dropped connection: Graph may have done it): it
+     * then fails as `answer-lost`, and the caller verifies the effect instead of repeating the write.
+     */
+    onceOnly?: boolean;
 }
 
 export interface BatchAnswer {
@@ -25,8 +33,8 @@ export interface BatchAnswer {
 }
 
 export interface GraphBatchOptions {
-    /** Shared by every batch of one directory client, so lookups and group checks together stay within it. */
-    batchesInFlight: Limiter;
+    /** Paces every batch of the tenant (in this process) to Graph's quotas: no fixed number in flight. */
+    quota: GraphQuota;
     timeoutInMs: number;
     retry: RetryOptions;
     deadlineAt?: number;
@@ -47,10 +55,12 @@ interface BatchReply {
 }
 
 /**
- * Runs steps through `$batch`, 20 per batch, with the shared limit of batches in flight. Items throttled inside a
- * batch (429 with their own `Retry-After`), failing with 503/504, or answering 424 are retried here after the longest
- * `Retry-After` among them; items that succeeded are never sent again, even when the whole batch answered 424 or 429
- * with their answers in its body (platform-facts §1), so a revocation does not spend write quota twice.
+ * Runs steps through `$batch`, 20 per batch, each batch sent as soon as Graph's quotas allow (`GraphQuota`). Items
+ * throttled inside a batch (429 with their own `Retry-After`), failing with 503/504, or answering 424 are retried here
+ * after the longest `Retry-After` among them, which also pauses the tenant's other batches; items that succeeded are
+ * never sent again, even when the whole batch answered 424 or 429 with their answers in its body (platform-facts §1),
+ * so a revocation does not spend write quota twice. A wait for the quota that would end after the deadline is not
+ * waited: its items fail as passing (`quota-wait`, with when to come back).
  */
 export async function runBatched(
     client: Client,
@@ -62,15 +72,28 @@ export async function runBatched(
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
             const sent = pending;
-            const outcome = await options.batchesInFlight.run(() =>
-                postBatch(client, sent, callTimeoutInMs(options.timeoutInMs, options.deadlineAt)),
-            );
+            const acquired = await options.quota.acquire(costOf(sent), options.deadlineAt);
+            if (!acquired.ok) {
+                const wait = new TransientServiceError(
+                    'graph',
+                    429,
+                    'quota-wait',
+                    `Graph's quota leaves no room before the deadline: wait ${Math.ceil(acquired.waitInMs / 1000)} s`,
+                    acquired.waitInMs,
+                );
+                for (const step of sent) answers.set(step.key, wait);
+                break;
+            }
+            const outcome = await postBatch(client, sent, callTimeoutInMs(options.timeoutInMs, options.deadlineAt));
             const retry: BatchStep[] = [];
             let retryAfterInMs: number | undefined;
             // What the last failure was, so an item that runs out of retries reports it truthfully.
             let lastFailure: TransientServiceError | undefined;
             if (outcome instanceof TransientServiceError) {
-                retry.push(...pending);
+                const lost = outcome.statusCode === undefined;
+                for (const step of pending)
+                    if (lost && step.onceOnly) answers.set(step.key, answerLost(outcome));
+                    else retry.push(step);
                 retryAfterInMs = outcome.retryAfterInMs;
                 lastFailure = outcome;
             } else if (outcome instanceof ServiceError) {
@@ -79,7 +102,9 @@ export async function runBatched(
                 retryAfterInMs = outcome.retryAfterInMs;
                 for (const step of pending) {
                     const response = outcome.items.get(step.key);
-                    if (!response || isRetryableStatus(response.status) || response.status === 424) {
+                    if (response && dependencyFailedForGood(step, response, outcome.items)) {
+                        answers.set(step.key, { status: response.status, body: response.body });
+                    } else if (!response || isRetryableStatus(response.status) || response.status === 424) {
                         retry.push(step);
                         const after = parseRetryAfter(headerOf(response?.headers, 'retry-after'));
                         if (after !== undefined) retryAfterInMs = Math.max(retryAfterInMs ?? 0, after);
@@ -98,6 +123,7 @@ export async function runBatched(
                 }
             }
             if (retry.length === 0) break;
+            if (retryAfterInMs !== undefined && lastFailure?.statusCode === 429) options.quota.pause(retryAfterInMs);
             const timeLeft = (options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, retryAfterInMs, options.retry, timeLeft);
             if (!decision.retry) {
@@ -110,6 +136,47 @@ export async function runBatched(
     });
     await Promise.all(batches);
     return answers;
+}
+
+function answerLost(failure: TransientServiceError): TransientServiceError {
+    return new TransientServiceError(
+        'graph',
+        undefined,
+        'answer-lost',
+        `Graph's answer was lost (${failure.code}): the change may have been made`,
+        undefined,
+    );
+}
+
+/** A 424 whose dependency in the same batch failed with an answer no retry changes (e.g. 404): final too. */
+function dependencyFailedForGood(
+    step: BatchStep,
+    response: WireResponse,
+    items: ReadonlyMap<string, WireResponse>,
+): boolean {
+    if (response.status !== 424) return false;
+    return (step.dependsOn ?? []).some((key) => {
+        const dependency = items.get(key);
+        return (
+            dependency !== undefined &&
+            (dependency.status < 200 || dependency.status >= 300) &&
+            !isRetryableStatus(dependency.status) &&
+            dependency.status !== 424
+        );
+    });
+}
+
+const LIST = /^\/(users(\?|$)|groups\/[^/]+\/transitiveMembers|roleManagement\/|auditLogs\/)/;
+
+/** What a batch spends of the quotas: a list 2 resource units, any other request 1; a POST or PATCH one write. */
+export function costOf(steps: readonly BatchStep[]): BatchCost {
+    let units = 0;
+    let writes = 0;
+    for (const step of steps) {
+        units += step.method === 'GET' && LIST.test(step.url) ? 2 : 1;
+        if (step.method === 'POST' || step.method === 'PATCH') writes++;
+    }
+    return { units, writes };
 }
 
 /**
@@ -125,12 +192,18 @@ async function postBatch(
     const { ResponseType, RetryHandlerOptions } =
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         require('@microsoft/microsoft-graph-client') as typeof GraphClientModule;
-    const requests = steps.map((step, index) => ({
-        id: String(index),
-        method: step.method,
-        url: step.url,
-        ...(step.body !== undefined && { body: step.body, headers: { 'Content-Type': 'application/json' } }),
-    }));
+    const ids = new Map(steps.map((step, index) => [step.key, String(index)]));
+    const requests = steps.map((step, index) => {
+        // A dependency answered in an earlier batch is no longer one: only those sent along are named.
+        const dependsOn = (step.dependsOn ?? []).flatMap((key) => ids.get(key) ?? []);
+        return {
+            id: String(index),
+            method: step.method,
+            url: step.url,
+            ...(dependsOn.length > 0 && { dependsOn }),
+            ...(step.body !== undefined && { body: step.body, headers: { 'Content-Type': 'application/json' } }),
+        };
+    });
     let response: Response;
     let body: { responses?: unknown; error?: { code?: unknown } } | undefined;
     try {

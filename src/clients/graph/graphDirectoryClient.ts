@@ -8,6 +8,7 @@ import type {
     DirectoryUser,
     DirectoryUserRef,
     ItemResult,
+    LookUpAndRevoke,
     RoleAssignment,
     UserListing,
 } from '../../core/ports/directory';
@@ -19,6 +20,7 @@ import { graphItemError, readAllPages, type PagedItems, type PagedRead } from '.
 /** `signInSessionsValidFromDateTime` is returned only when selected (platform-facts §1). */
 const USER_SELECT = 'id,userPrincipalName,mail,userType,accountEnabled,signInSessionsValidFromDateTime';
 const USER_REF_SELECT = 'id,userPrincipalName,mail';
+const userUrl = (reference: string) => `/users/${encodePathSegment(reference)}?$select=${USER_SELECT}`;
 /** `checkMemberGroups` takes at most 20 group ids per call. */
 const GROUPS_PER_CHECK = 20;
 /** The largest page Graph serves for directory objects. */
@@ -41,7 +43,7 @@ export class GraphDirectoryClient implements Directory {
             references.map((reference) => ({
                 key: reference,
                 method: 'GET',
-                url: `/users/${encodePathSegment(reference)}?$select=${USER_SELECT}`,
+                url: userUrl(reference),
             })),
         );
         return mapAnswers(references, answers, (body) => toDirectoryUser(body));
@@ -84,9 +86,34 @@ export class GraphDirectoryClient implements Directory {
                 key: userId,
                 method: 'POST',
                 url: `/users/${encodePathSegment(userId)}/revokeSignInSessions`,
+                onceOnly: true,
             })),
         );
         return mapAnswers(userIds, answers, () => true as const);
+    }
+
+    async lookUpAndRevoke(references: readonly string[]): Promise<Map<string, LookUpAndRevoke>> {
+        // Pairs side by side, so a batch of 20 holds both halves of 10 users and the dependency travels with them.
+        const answers = await this.run(
+            references.flatMap((reference) => [
+                { key: `get|${reference}`, method: 'GET' as const, url: userUrl(reference) },
+                {
+                    key: `revoke|${reference}`,
+                    method: 'POST' as const,
+                    url: `/users/${encodePathSegment(reference)}/revokeSignInSessions`,
+                    dependsOn: [`get|${reference}`],
+                    onceOnly: true,
+                },
+            ]),
+        );
+        return new Map(
+            references.map((reference) => {
+                const user = toItem(answers.get(`get|${reference}`), toDirectoryUser);
+                // An unknown user's revocation answers 424: report the look-up's error for both.
+                const revoked = user.ok ? toItem(answers.get(`revoke|${reference}`), () => true as const) : user;
+                return [reference, { user, revoked }];
+            }),
+        );
     }
 
     async setAccountEnabled(userIds: readonly string[], enabled: boolean): Promise<Map<string, ItemResult<true>>> {

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import type { AdaptiveLimiter } from '../../core/concurrency';
 import { callTimeoutInMs } from '../../core/deadline';
 import { ServiceError, TransientServiceError, type ServiceName } from '../../core/errors';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
@@ -16,6 +17,8 @@ export interface ServiceHttpClientOptions {
     /** Reads the service's error code from an error body; each API has its own shape. */
     errorCodeOf: (body: unknown) => string | undefined;
     sleep?: Sleep;
+    /** Told of each wait after a 429, before it starts, so progress can say so. */
+    onThrottled?: (waitInMs: number) => void;
 }
 
 export interface ServiceResponse {
@@ -27,6 +30,8 @@ export interface ServiceResponse {
 export interface SendOptions {
     body?: unknown;
     headers?: Record<string, string>;
+    /** The service's concurrency limit this call counts against; it learns from the call's 429s and successes. */
+    limiter?: AdaptiveLimiter;
 }
 
 /**
@@ -51,6 +56,7 @@ export class ServiceHttpClient {
             const timeLeft = (this.options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, outcome.retryAfterInMs, this.options.retry, timeLeft);
             if (!decision.retry) throw outcome;
+            if (outcome.statusCode === 429) this.options.onThrottled?.(decision.delayInMs);
             await this.sleep(decision.delayInMs);
         }
     }
@@ -84,14 +90,21 @@ export class ServiceHttpClient {
             ...options.headers,
         };
         if (options.body !== undefined) headers['content-type'] = 'application/json';
-        let response: Response;
-        try {
-            response = await fetch(url, {
+        const call = async () => {
+            // The time-out starts when the call leaves, not while it waits for its turn.
+            const answer = await fetch(url, {
                 method,
                 headers,
                 ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
                 signal: AbortSignal.timeout(callTimeoutInMs(this.options.timeoutInMs, this.options.deadlineAt)),
             });
+            if (answer.status === 429) options.limiter?.throttled();
+            else if (answer.ok) options.limiter?.succeeded();
+            return answer;
+        };
+        let response: Response;
+        try {
+            response = await (options.limiter ? options.limiter.run(call) : call());
         } catch (error) {
             const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
             const code = timedOut ? 'timeout' : 'connection-failed';

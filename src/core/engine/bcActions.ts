@@ -1,4 +1,3 @@
-import { mapWithConcurrency } from '../concurrency';
 import { ServiceError } from '../errors';
 import type { BcAdmin, BcAutomation, BcSession, BcUser } from '../ports/businessCentral';
 import type { DirectoryUser } from '../ports/directory';
@@ -29,7 +28,6 @@ export interface BcContext {
     bcAutomation: BcAutomation;
     journal: StepJournal;
     holds: HoldStore;
-    concurrency: number;
     now: () => Date;
 }
 
@@ -39,61 +37,127 @@ export interface EnvironmentPassResult {
 }
 
 /**
- * One environment: disables BC users when asked (a disabled user cannot reconnect), cancels every session of each
- * user's identity, then lists once more to verify. Users' steps already done in an earlier attempt are not repeated.
- * A user whose identity is not certain here (several BC users, sessions under names no BC user maps to them, an
- * Automation API that failed) has nothing done in this environment, and the outcome says why.
+ * One environment of a request, fed user by user: each user's BC user is disabled when asked (a disabled user cannot
+ * reconnect) and their sessions cancelled as soon as they are handed over (after their revocation); once every user
+ * is in, the environment is listed once more to verify. Calls are bounded by the environment's own limit (in the
+ * adapter), not here. Steps done in an earlier attempt are not repeated. A user whose identity is not certain here
+ * (several BC users, sessions under names no BC user maps to them, an Automation API that failed) has nothing done
+ * in this environment, and the outcome says why.
  */
-export async function applyInEnvironment(
-    view: EnvironmentView,
-    users: readonly DirectoryUser[],
-    identities: Map<string, SessionIdentity>,
-    request: SignOutRequest,
-    context: BcContext,
-): Promise<EnvironmentPassResult> {
-    const name = view.ref.name;
-    const outcomes = new Map<string, SystemOutcome[]>();
-    const add = (userId: string, value: SystemOutcome) =>
-        outcomes.set(userId, [...(outcomes.get(userId) ?? []), value]);
-    const now = context.now;
+export class EnvironmentRun {
+    private readonly outcomes = new Map<string, SystemOutcome[]>();
+    private readonly identities = new Map<string, SessionIdentity>();
+    private readonly tallies = new Map<string, CancelTally>();
+    /** Users whose sessions are cancelled in this run (not already done by an earlier attempt). */
+    private readonly cancelTargets: DirectoryUser[] = [];
 
-    if (view.state !== 'active') {
-        for (const user of users) {
-            if (request.actions.cancelBcSessions) add(user.id, environmentOutcome(sessionsSystem(name), view, now()));
-            if (request.actions.disableBcUser.kind !== 'off')
-                add(user.id, environmentOutcome(userSystem(name), view, now()));
+    constructor(
+        readonly view: EnvironmentView,
+        private readonly request: SignOutRequest,
+        private readonly context: BcContext,
+    ) {}
+
+    get name(): string {
+        return this.view.ref.name;
+    }
+
+    /** Starts and awaits this group's cancellations and disables; the verification waits for `finish`. */
+    async add(users: readonly DirectoryUser[], identities: ReadonlyMap<string, SessionIdentity>): Promise<void> {
+        const { request, context, view } = this;
+        const name = view.ref.name;
+        for (const user of users) this.identities.set(user.id, identities.get(user.id) ?? { kind: 'none' });
+        if (view.state !== 'active') {
+            for (const user of users) {
+                if (request.actions.cancelBcSessions)
+                    this.add1(user.id, environmentOutcome(sessionsSystem(name), view, context.now()));
+                if (request.actions.disableBcUser.kind !== 'off')
+                    this.add1(user.id, environmentOutcome(userSystem(name), view, context.now()));
+            }
+            return;
         }
-        return { outcomes, identities };
+        const cancelTargets = request.actions.cancelBcSessions ? this.notDone(users, sessionsSystem(name)) : [];
+        const disableTargets =
+            request.actions.disableBcUser.kind !== 'off' ? this.notDone(users, userSystem(name)) : [];
+        this.cancelTargets.push(...cancelTargets);
+        await Promise.all([
+            this.cancel(cancelTargets),
+            Promise.all(
+                disableTargets.map(async (user) => {
+                    const value = await disableUser(view, user, this.identityOf(user), request, context);
+                    if (!request.dryRun)
+                        await context.journal.recordOutcomes([
+                            { step: stepKey(userSystem(name), user.id), user: user.id, outcome: value },
+                        ]);
+                    this.add1(user.id, value);
+                }),
+            ),
+        ]);
     }
 
-    const cancelTargets = request.actions.cancelBcSessions
-        ? notDone(users, sessionsSystem(name), context.journal, add)
-        : [];
-    const disableTargets =
-        request.actions.disableBcUser.kind !== 'off' ? notDone(users, userSystem(name), context.journal, add) : [];
-    const identityOf = (user: DirectoryUser): SessionIdentity => identities.get(user.id) ?? { kind: 'none' };
-
-    const [cancelled, disabled] = await Promise.all([
-        cancelSessions(view, cancelTargets, identityOf, request.dryRun, context),
-        mapWithConcurrency(disableTargets, context.concurrency, (user) =>
-            disableUser(view, user, identityOf(user), request, context).then((value) => [user.id, value] as const),
-        ),
-    ]);
-    const disabledOutcomes = new Map(disabled);
-    const verified = await verifySessions(view, cancelTargets, cancelled, identityOf, request.dryRun, context);
-
-    const recorded: { step: string; user: string; outcome: SystemOutcome }[] = [];
-    for (const user of cancelTargets) {
-        const value = verified.get(user.id);
-        if (value) recorded.push({ step: stepKey(sessionsSystem(name), user.id), user: user.id, outcome: value });
+    /** Lists the environment once more for everyone's verification, and answers each user's outcomes here. */
+    async finish(): Promise<EnvironmentPassResult> {
+        const name = this.view.ref.name;
+        if (this.view.state === 'active' && this.cancelTargets.length > 0) {
+            const verified = await verifySessions(
+                this.view,
+                this.cancelTargets,
+                this.tallies,
+                (user) => this.identityOf(user),
+                this.request.dryRun,
+                this.context,
+            );
+            const recorded = this.cancelTargets.flatMap((user) => {
+                const value = verified.get(user.id);
+                return value ? [{ step: stepKey(sessionsSystem(name), user.id), user: user.id, outcome: value }] : [];
+            });
+            if (!this.request.dryRun) await this.context.journal.recordOutcomes(recorded);
+            for (const { user, outcome: value } of recorded) this.add1(user, value);
+        }
+        return { outcomes: this.outcomes, identities: this.identities };
     }
-    for (const user of disableTargets) {
-        const value = disabledOutcomes.get(user.id);
-        if (value) recorded.push({ step: stepKey(userSystem(name), user.id), user: user.id, outcome: value });
+
+    private identityOf(user: DirectoryUser): SessionIdentity {
+        return this.identities.get(user.id) ?? { kind: 'none' };
     }
-    if (!request.dryRun) await context.journal.recordOutcomes(recorded);
-    for (const { user, outcome: value } of recorded) add(user, value);
-    return { outcomes, identities };
+
+    private add1(userId: string, value: SystemOutcome): void {
+        this.outcomes.set(userId, [...(this.outcomes.get(userId) ?? []), value]);
+    }
+
+    private notDone(users: readonly DirectoryUser[], system: string): DirectoryUser[] {
+        return users.filter((user) => {
+            const done = this.context.journal.outcomeOf(stepKey(system, user.id));
+            if (done) this.add1(user.id, done);
+            return !done;
+        });
+    }
+
+    private async cancel(users: readonly DirectoryUser[]): Promise<void> {
+        const { view, context } = this;
+        const work: Promise<void>[] = [];
+        for (const user of users) {
+            const matched = sessionsNamed(view.index, namesOf(this.identityOf(user)));
+            const tally: CancelTally = {
+                matched,
+                counts: { found: matched.length, cancelled: 0, alreadyGone: 0, residual: 0 },
+            };
+            this.tallies.set(user.id, tally);
+            if (this.request.dryRun) continue;
+            for (const session of matched)
+                work.push(
+                    context.bcAdmin.deleteSession(view.ref, session.sessionId).then(
+                        (result) => {
+                            if (result === 'cancelled') tally.counts.cancelled++;
+                            else tally.counts.alreadyGone++;
+                        },
+                        (error: unknown) => {
+                            tally.error ??= asServiceError(error);
+                        },
+                    ),
+                );
+        }
+        await Promise.all(work);
+    }
 }
 
 function environmentOutcome(system: string, view: EnvironmentView, at: Date): SystemOutcome {
@@ -105,19 +169,6 @@ function environmentOutcome(system: string, view: EnvironmentView, at: Date): Sy
     const error =
         view.error ?? new ServiceError('bc-admin', undefined, 'environment-unavailable', 'environment unavailable');
     return failedOutcome(system, error, at);
-}
-
-function notDone(
-    users: readonly DirectoryUser[],
-    system: string,
-    journal: StepJournal,
-    add: (userId: string, value: SystemOutcome) => void,
-): DirectoryUser[] {
-    return users.filter((user) => {
-        const done = journal.outcomeOf(stepKey(system, user.id));
-        if (done) add(user.id, done);
-        return !done;
-    });
 }
 
 /**
@@ -167,33 +218,6 @@ interface CancelTally {
     matched: BcSession[];
     counts: SessionCounts;
     error?: ServiceError;
-}
-
-async function cancelSessions(
-    view: EnvironmentView,
-    users: readonly DirectoryUser[],
-    identityOf: (user: DirectoryUser) => SessionIdentity,
-    dryRun: boolean,
-    context: BcContext,
-): Promise<Map<string, CancelTally>> {
-    const tallies = new Map<string, CancelTally>();
-    const work: { userId: string; session: BcSession }[] = [];
-    for (const user of users) {
-        const matched = sessionsNamed(view.index, namesOf(identityOf(user)));
-        tallies.set(user.id, { matched, counts: { found: matched.length, cancelled: 0, alreadyGone: 0, residual: 0 } });
-        if (!dryRun) work.push(...matched.map((session) => ({ userId: user.id, session })));
-    }
-    await mapWithConcurrency(work, context.concurrency, async ({ userId, session }) => {
-        const tally = tallies.get(userId)!;
-        try {
-            const result = await context.bcAdmin.deleteSession(view.ref, session.sessionId);
-            if (result === 'cancelled') tally.counts.cancelled++;
-            else tally.counts.alreadyGone++;
-        } catch (error) {
-            tally.error ??= asServiceError(error);
-        }
-    });
-    return tallies;
 }
 
 /** Lists the environment again: a session still there is residual, not success. */

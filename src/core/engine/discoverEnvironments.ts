@@ -1,4 +1,3 @@
-import { mapWithConcurrency } from '../concurrency';
 import { AuthenticationFailedError, ServiceError } from '../errors';
 import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
@@ -23,7 +22,6 @@ export interface DiscoveryOptions {
     environments: 'all' | readonly string[];
     applicationFamily: string;
     needBcUsers: boolean;
-    concurrency: number;
 }
 
 const ACTIVE = 'active';
@@ -59,27 +57,35 @@ export async function discoverEnvironments(
                   name,
                   found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()),
               }));
-    return mapWithConcurrency(wanted, options.concurrency, async ({ name, found }): Promise<EnvironmentView> => {
-        const ref = { applicationFamily: family, name: found?.name ?? name };
-        if (!found)
-            return {
-                ref,
-                state: 'not-found',
-                error: new ServiceError('bc-admin', 404, 'environment-not-found', `Environment ${name} does not exist`),
-                sessions: [],
-                index: NO_SESSIONS,
-            };
-        if (found.status.toLowerCase() !== ACTIVE)
-            return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], index: NO_SESSIONS };
-        const [sessions, bcUsers] = await Promise.all([
-            bcAdmin.listSessions(ref).catch(asServiceError),
-            options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,
-        ]);
-        const automation = bcUsers && { automation: automationAnswerOf(bcUsers) };
-        if (sessions instanceof ServiceError)
-            return { ref, state: 'failed', error: sessions, sessions: [], index: NO_SESSIONS, ...automation };
-        return { ref, state: 'active', sessions, index: indexSessions(sessions), ...automation };
-    });
+    // Side by side: each environment's calls are bounded by its own limit, in the adapter.
+    return Promise.all(
+        wanted.map(async ({ name, found }): Promise<EnvironmentView> => {
+            const ref = { applicationFamily: family, name: found?.name ?? name };
+            if (!found)
+                return {
+                    ref,
+                    state: 'not-found',
+                    error: new ServiceError(
+                        'bc-admin',
+                        404,
+                        'environment-not-found',
+                        `Environment ${name} does not exist`,
+                    ),
+                    sessions: [],
+                    index: NO_SESSIONS,
+                };
+            if (found.status.toLowerCase() !== ACTIVE)
+                return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], index: NO_SESSIONS };
+            const [sessions, bcUsers] = await Promise.all([
+                bcAdmin.listSessions(ref).catch(asServiceError),
+                options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,
+            ]);
+            const automation = bcUsers && { automation: automationAnswerOf(bcUsers) };
+            if (sessions instanceof ServiceError)
+                return { ref, state: 'failed', error: sessions, sessions: [], index: NO_SESSIONS, ...automation };
+            return { ref, state: 'active', sessions, index: indexSessions(sessions), ...automation };
+        }),
+    );
 }
 
 /** Anything thrown by an adapter becomes a ServiceError the result can report; programming errors still throw. */

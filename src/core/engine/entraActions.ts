@@ -36,14 +36,23 @@ function add(outcomes: Outcomes, userId: string, value: SystemOutcome): void {
     outcomes.set(userId, [...(outcomes.get(userId) ?? []), value]);
 }
 
+/** Revocations made with the users' look-up, by object id, and when they were sent. */
+export interface RevokedWithLookUp {
+    answers: ReadonlyMap<string, ItemResult<true>>;
+    sentAt: Date;
+}
+
 /**
  * Revokes sign-in sessions and, when asked, blocks sign-in, in one round of batches. The prior `accountEnabled` is
- * journalled before the change, so a release restores only what this service changed.
+ * journalled before the change, so a release restores only what this service changed. Revocations already made
+ * with the users' look-up are recorded, not sent again. A revocation whose answer was lost is never sent twice: its
+ * sending time is journalled, and the next attempt reads Entra's `signInSessionsValidFromDateTime` to know.
  */
 export async function applyEntraActions(
     users: readonly DirectoryUser[],
     request: SignOutRequest,
     context: EntraContext,
+    withLookUp: RevokedWithLookUp = { answers: new Map(), sentAt: new Date(0) },
 ): Promise<Outcomes> {
     const outcomes: Outcomes = new Map();
     const { journal, now } = context;
@@ -65,6 +74,9 @@ export async function applyEntraActions(
             );
         else toRevoke.push(user);
     }
+    const verified = new Map(toRevoke.flatMap((user) => revocationSeen(user, journal)));
+    const toSend = toRevoke.filter((user) => !withLookUp.answers.has(user.id) && !verified.has(user.id));
+    const sentAt = now();
     const plans =
         request.actions.blockSignIn.kind === 'off'
             ? []
@@ -89,21 +101,52 @@ export async function applyEntraActions(
     const patched = plans.filter((plan) => plan.patch).map((plan) => plan.user.id);
     const none = new Map<string, ItemResult<true>>();
     const [revoked, blocked] = await Promise.all([
-        toRevoke.length > 0 ? context.directory.revokeSignInSessions(toRevoke.map((user) => user.id)) : none,
+        toSend.length > 0 ? context.directory.revokeSignInSessions(toSend.map((user) => user.id)) : none,
         patched.length > 0 ? context.directory.setAccountEnabled(patched, false) : none,
     ]);
+    const lost: { step: string; user: string; data: Record<string, unknown> }[] = [];
     const recorded: Recorded[] = toRevoke.map((user) => {
-        const answer = revoked.get(user.id);
+        const step = stepKey(ENTRA_REVOKE, user.id);
+        const seen = verified.get(user.id);
+        if (seen) return { step, user: user.id, outcome: seen };
+        const answer = withLookUp.answers.get(user.id) ?? revoked.get(user.id);
+        if (answer && !answer.ok && answer.error.code === ANSWER_LOST) {
+            const when = (withLookUp.answers.has(user.id) ? withLookUp.sentAt : sentAt).toISOString();
+            lost.push({ step, user: user.id, data: { sentAt: when } });
+        }
         const value = answer?.ok
             ? outcome(ENTRA_REVOKE, 'succeeded', now())
             : failedOutcome(ENTRA_REVOKE, answer!.error, now());
-        return { step: stepKey(ENTRA_REVOKE, user.id), user: user.id, outcome: value };
+        return { step, user: user.id, outcome: value };
     });
+    await journal.recordIntents(lost);
     for (const plan of plans)
         recorded.push(await finishBlock(plan, plan.patch ? blocked.get(plan.user.id) : undefined, request, context));
     await journal.recordOutcomes(recorded);
     for (const { user, outcome: value } of recorded) add(outcomes, user, value);
     return outcomes;
+}
+
+/** The code of a write whose answer was lost: it may have happened (src/clients/graph/graphBatch.ts). */
+const ANSWER_LOST = 'answer-lost';
+
+/**
+ * A revocation sent by an earlier attempt whose answer was lost: done when Entra's sessions-valid-from time is at or
+ * after the second it was sent (Graph sets it to the time of the revocation, in whole seconds, platform-facts §1).
+ */
+function revocationSeen(user: DirectoryUser, journal: StepJournal): [string, SystemOutcome][] {
+    const sentAt = journal.intentOf(stepKey(ENTRA_REVOKE, user.id))?.sentAt;
+    const validFrom = user.signInSessionsValidFromDateTime;
+    if (typeof sentAt !== 'string' || !validFrom) return [];
+    if (Date.parse(validFrom) < Math.floor(Date.parse(sentAt) / 1000) * 1000) return [];
+    return [
+        [
+            user.id,
+            outcome(ENTRA_REVOKE, 'succeeded', new Date(validFrom), {
+                detail: `the answer to the revocation was lost; Entra shows sessions valid only from ${validFrom}, after it was sent`,
+            }),
+        ],
+    ];
 }
 
 /**

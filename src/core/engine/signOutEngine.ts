@@ -1,14 +1,14 @@
-import { mapWithConcurrency } from '../concurrency';
-import type { AuditStore } from '../ports/auditStore';
+import { chunk } from '../concurrency';
+import type { AuditStore, WatchRecord } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Directory, DirectoryUser } from '../ports/directory';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { EnvironmentResult, OutcomeStatus, SignOutResult, SystemOutcome, UserResult } from '../result';
-import { applyInEnvironment, sessionsSystem, userSystem, type EnvironmentPassResult } from './bcActions';
+import { EnvironmentRun, sessionsSystem, userSystem, type EnvironmentPassResult } from './bcActions';
 import { discoverEnvironments, type EnvironmentView } from './discoverEnvironments';
 import { applyEntraActions, ENTRA_BLOCK, ENTRA_REVOKE } from './entraActions';
 import { isGuest } from './guard';
-import { resolveIdentities, identityInputs } from './identities';
+import { identityInputs, resolveIdentities, type IdentitiesByEnvironment } from './identities';
 import { namesOf, unmatchedSessionUsers, type SessionIdentity } from './matching';
 import { failedOutcome, outcome } from './outcome';
 import { watchIdentityOf } from './watchIdentity';
@@ -18,10 +18,7 @@ import { residualRiskOf } from './residualRisk';
 import { resolveUsers, type ResolvedUser } from './resolveUsers';
 import type { StepJournal } from './stepJournal';
 
-/** Watch rows written at once; Table Storage takes many more, but a request need not hog the account. */
-const WATCH_WRITES_IN_FLIGHT = 8;
-
-export type HoldStore = Pick<AuditStore, 'upsertWatch' | 'upsertHold' | 'listHoldsFor'>;
+export type HoldStore = Pick<AuditStore, 'upsertWatches' | 'upsertHold' | 'listHoldsFor'>;
 
 export interface EngineDependencies {
     directory: Directory;
@@ -32,18 +29,25 @@ export interface EngineDependencies {
     journal: StepJournal;
     /** Where watches and holds go; other requests' holds on a user are read so a new hold keeps their prior state. */
     holds: HoldStore;
+    /** Told of each group of users as they are resolved (e.g. to index them while the work goes on). */
+    onResolved?: (users: readonly DirectoryUser[]) => void;
     now?: () => Date;
 }
 
 export interface EngineSettings {
     accessTokenWindowMinutes: number;
-    bcConcurrency: number;
 }
 
+/** Users per `$batch` (20 requests, platform-facts §1): 20 look-ups, or 10 users when each is looked up and revoked. */
+const USERS_PER_BATCH = 20;
+const USERS_PER_COMBINED_BATCH = 10;
+
 /**
- * A forced sign-out, in order: resolve and guard every user, revoke (and block) in Entra, then per environment
- * disable BC users and cancel and verify their sessions; hand the users to the sweep and say what remains.
- * Environments and their sessions are listed while Entra works, once per environment for all users.
+ * A forced sign-out, pipelined per group of users: each group is looked up (and, where the protected set clears the
+ * name, revoked in the same `$batch`), guarded, blocked when asked, and handed at once to every environment, which
+ * cancels its users' sessions while later groups still wait for Graph's quota. Environments are listed once, while
+ * Graph works; each is listed once more to verify when every group is in. Watches and the journal are written in the
+ * background and are stored before the result is returned.
  */
 export async function runSignOut(
     request: SignOutRequest,
@@ -54,59 +58,90 @@ export async function runSignOut(
     const startedAt = now().toISOString();
     const actions = request.actions;
     const needBc = actions.cancelBcSessions || actions.disableBcUser.kind !== 'off';
-
-    // Environments and sessions are discovered while Entra is resolved and acted on: BC waits for them only when
-    // its turn comes, after revocation.
-    const discovery = needBc
+    const bcContext = {
+        bcAdmin: deps.bcAdmin,
+        bcAutomation: deps.bcAutomation,
+        journal: deps.journal,
+        holds: deps.holds,
+        now,
+    };
+    const runs: Promise<EnvironmentRun[]> = needBc
         ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
               environments: request.environments,
               applicationFamily: request.applicationFamily,
               needBcUsers: true,
-              concurrency: settings.bcConcurrency,
-          })
+          }).then((views) => views.map((view) => new EnvironmentRun(view, request, bcContext)))
         : Promise.resolve([]);
-    // Awaited below; this only keeps a failure from being reported as unhandled while Entra is still working.
-    discovery.catch(() => undefined);
-    const resolved = await resolveUsers(request.users, deps.directory, deps.protectedSet);
-    const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
-
-    const entraOutcomes = await applyEntraActions(eligible, request, {
-        directory: deps.directory,
-        journal: deps.journal,
-        holds: deps.holds,
-        now,
-    });
-    const views = await discovery;
-    const identities = await resolveIdentities(identityInputs(views), eligible, deps.directory);
-    const revokedAny = [...entraOutcomes.values()]
-        .flat()
-        .some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded');
-    const [passes, reread] = await Promise.all([
-        mapWithConcurrency(views, settings.bcConcurrency, (view) =>
-            applyInEnvironment(view, eligible, identities.get(view.ref.name) ?? new Map(), request, {
-                bcAdmin: deps.bcAdmin,
-                bcAutomation: deps.bcAutomation,
-                journal: deps.journal,
-                holds: deps.holds,
-                concurrency: settings.bcConcurrency,
-                now,
-            }),
-        ),
-        // When revocation took effect, as Entra records it; read while BC works, off the critical path.
-        revokedAny && !request.dryRun ? deps.directory.getUsers(eligible.map((user) => user.id)) : undefined,
-    ]);
-
+    // Awaited by the first group that reaches BC; this only keeps a failure from being reported as unhandled meanwhile.
+    runs.catch(() => undefined);
+    // A resumed request first learns who was done from the journal, by object id: no revocation goes with a look-up.
+    const combined = actions.revokeSessions && !request.dryRun && !deps.journal.resumed;
     const watchUntil =
-        !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0 && eligible.length > 0
+        !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0
             ? new Date(Date.parse(startedAt) + request.watchMinutes * 60_000).toISOString()
             : undefined;
-    if (watchUntil) await saveWatches(eligible, views, passes, request, watchUntil, deps.holds);
+    const seen = new Map<string, string>();
+    const background: Promise<unknown>[] = [];
+    const revocationTimes: string[] = [];
 
+    const groups = await Promise.all(
+        chunk(request.users, combined ? USERS_PER_COMBINED_BATCH : USERS_PER_BATCH).map(async (references) => {
+            const sentAt = now();
+            const { resolved, revoked } = await resolveUsers(references, deps.directory, deps.protectedSet, {
+                revokeWithLookUp: combined,
+                seen,
+            });
+            deps.onResolved?.(resolved.flatMap((entry) => ('user' in entry && entry.user ? [entry.user] : [])));
+            const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
+            const entra = await applyEntraActions(
+                eligible,
+                request,
+                { directory: deps.directory, journal: deps.journal, holds: deps.holds, now },
+                { answers: revoked, sentAt },
+            );
+            const revokedIds = eligible
+                .filter((user) =>
+                    entra.get(user.id)?.some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded'),
+                )
+                .map((user) => user.id);
+            // When revocation took effect, as Entra records it; read while BC works, off the critical path.
+            if (revokedIds.length > 0 && !request.dryRun)
+                background.push(
+                    deps.directory.getUsers(revokedIds).then((answers) => {
+                        for (const answer of answers.values())
+                            if (answer.ok && answer.value.signInSessionsValidFromDateTime)
+                                revocationTimes.push(answer.value.signInSessionsValidFromDateTime);
+                    }),
+                );
+            if (needBc && eligible.length > 0) {
+                const environments = await runs;
+                const identities = await resolveIdentities(
+                    identityInputs(environments.map((run) => run.view)),
+                    eligible,
+                    deps.directory,
+                );
+                if (watchUntil)
+                    background.push(
+                        deps.holds.upsertWatches(watchesOf(eligible, environments, identities, request, watchUntil)),
+                    );
+                await Promise.all(environments.map((run) => run.add(eligible, identities.get(run.name) ?? new Map())));
+            }
+            return { resolved, entra };
+        }),
+    );
+    const environments = await runs;
+    const passes = await Promise.all(environments.map((run) => run.finish()));
+    await Promise.all(background);
+
+    const resolved = groups.flatMap((group) => group.resolved);
+    const entraOutcomes = new Map(groups.flatMap((group) => [...group.entra]));
+    const views = environments.map((run) => run.view);
     const users = resolved.flatMap((entry) =>
         userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
     );
-    const environments = views.map((view, index) => environmentResult(view, passes[index]));
-    const revokedAt = latestRevocation(reread, entraOutcomes);
+    const environmentResults = views.map((view, index) => environmentResult(view, passes[index]));
+    const revokedAt = latestRevocation(revocationTimes, entraOutcomes);
+    const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
     return {
         requestId: request.requestId,
         status: requestStatusOf(users),
@@ -114,47 +149,46 @@ export async function runSignOut(
         startedAt,
         finishedAt: now().toISOString(),
         users,
-        environments,
+        environments: environmentResults,
         residualRisk: residualRiskOf({
             users,
-            environments,
+            environments: environmentResults,
             accessTokenWindowMinutes: settings.accessTokenWindowMinutes,
             guests: eligible.filter(isGuest).map((user) => user.userPrincipalName),
             dryRun: request.dryRun,
             ...(revokedAt && { revokedAt }),
-            ...(watchUntil && { watchUntil }),
+            ...(watchUntil && eligible.length > 0 && { watchUntil }),
         }),
     };
 }
 
-async function saveWatches(
+/**
+ * The watches of a group: every environment that was listed, and every one that failed this pass (the sweep's next
+ * listing retries its cancellations), each with the identity the request established there and why.
+ */
+function watchesOf(
     users: readonly DirectoryUser[],
-    views: readonly EnvironmentView[],
-    passes: readonly EnvironmentPassResult[],
+    environments: readonly EnvironmentRun[],
+    identities: IdentitiesByEnvironment,
     request: SignOutRequest,
     until: string,
-    holds: HoldStore,
-): Promise<void> {
-    // An environment that failed this pass is watched too: the sweep's next listing retries its cancellations.
-    const active = views
-        .map((view, index) => ({ view, pass: passes[index] }))
-        .filter(({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'));
-    // Bounded like the other storage fan-outs: a bulk request writes one watch per user.
-    await mapWithConcurrency(users, WATCH_WRITES_IN_FLIGHT, async (user) => {
-        await holds.upsertWatch({
-            requestId: request.requestId,
-            tenantId: request.tenantId,
-            objectId: user.id,
-            userPrincipalName: user.userPrincipalName,
-            mail: user.mail,
-            identities: Object.fromEntries(
-                active.map(({ view, pass }) => [view.ref.name, watchIdentityOf(pass?.identities.get(user.id))]),
-            ),
-            applicationFamily: request.applicationFamily,
-            environments: active.map(({ view }) => view.ref.name),
-            until,
-        });
-    });
+): WatchRecord[] {
+    const watched = environments.filter(
+        ({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'),
+    );
+    return users.map((user) => ({
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        objectId: user.id,
+        userPrincipalName: user.userPrincipalName,
+        mail: user.mail,
+        identities: Object.fromEntries(
+            watched.map((run) => [run.name, watchIdentityOf(identities.get(run.name)?.get(user.id))]),
+        ),
+        applicationFamily: request.applicationFamily,
+        environments: watched.map((run) => run.name),
+        until,
+    }));
 }
 
 /** The systems a request asked for, so a refused user shows what was not done. */
@@ -292,14 +326,8 @@ function stepsSummary(pass: EnvironmentPassResult | undefined): Pick<Environment
     };
 }
 
-function latestRevocation(
-    reread: Awaited<ReturnType<Directory['getUsers']>> | undefined,
-    entraOutcomes: Map<string, SystemOutcome[]>,
-): string | undefined {
-    const times: string[] = [];
-    for (const answer of reread?.values() ?? [])
-        if (answer.ok && answer.value.signInSessionsValidFromDateTime)
-            times.push(answer.value.signInSessionsValidFromDateTime);
+function latestRevocation(reread: readonly string[], entraOutcomes: Map<string, SystemOutcome[]>): string | undefined {
+    const times = [...reread];
     if (times.length === 0)
         for (const outcomes of entraOutcomes.values())
             for (const o of outcomes) if (o.system === ENTRA_REVOKE && o.status === 'succeeded') times.push(o.at);

@@ -2,33 +2,51 @@ import type { AuditEventInput, AuditTrail } from '../ports/auditStore';
 import type { SystemOutcome } from '../result';
 
 /**
- * What the engine remembers between attempts: each step's outcome is written before the next step starts, and a
- * change's prior state is written before the change (its intent), so a redelivered request repeats no completed
- * step and restores only what this service changed.
+ * What the engine remembers between attempts. A change's prior state is written before the change (its intent), so
+ * a release restores only what this service changed; outcomes are written in the background, batched, and all of
+ * them before the request finishes (`flush`), so a redelivered request repeats no completed step.
  */
 export interface StepJournal {
+    /** Whether an earlier attempt recorded any step outcome: the request is being resumed. */
+    readonly resumed: boolean;
     outcomeOf(step: string): SystemOutcome | undefined;
     intentOf(step: string): Record<string, unknown> | undefined;
+    /** Stored when it resolves: an intent is written before its change. */
     recordIntents(intents: readonly { step: string; user: string; data: Record<string, unknown> }[]): Promise<void>;
+    /** Remembered at once, stored in the background; `flush` waits for them. */
     recordOutcomes(outcomes: readonly { step: string; user: string; outcome: SystemOutcome }[]): Promise<void>;
-    /** Free-form events (e.g. `attempt-started`), kept in the same chain. */
+    /** Free-form events (e.g. `attempt-started`), kept in the same chain; stored in the background like outcomes. */
     note(events: readonly AuditEventInput[]): Promise<void>;
+    /** Waits until everything handed over is stored; throws the first storage failure. */
+    flush(): Promise<void>;
 }
 
 export const stepKey = (system: string, objectId: string) => `${system}:${objectId}`;
 
-/** A journal over a request's audit trail: reads earlier attempts' events, appends its own. */
+/**
+ * A journal over a request's audit trail: reads earlier attempts' events, appends its own. Outcomes and notes are
+ * gathered and appended once per turn of the event loop, so thousands of outcomes go in transactions of a hundred
+ * while remote work goes on, instead of one append each on the critical path.
+ */
 export class TrailJournal implements StepJournal {
     private readonly outcomes = new Map<string, SystemOutcome>();
     private readonly intents = new Map<string, Record<string, unknown>>();
+    private buffered: AuditEventInput[] = [];
+    private drainScheduled = false;
+    private readonly writes: Promise<unknown>[] = [];
+    readonly resumed: boolean;
 
     constructor(private readonly trail: AuditTrail) {
+        let resumed = false;
         for (const event of trail.events()) {
             if (!event.step) continue;
-            if (event.type === 'step-outcome' && event.data?.outcome)
+            if (event.type === 'step-outcome' && event.data?.outcome) {
+                resumed = true;
                 this.remember(event.step, event.data.outcome as SystemOutcome);
+            }
             if (event.type === 'step-intent' && event.data) this.intents.set(event.step, event.data);
         }
+        this.resumed = resumed;
     }
 
     outcomeOf(step: string): SystemOutcome | undefined {
@@ -43,13 +61,15 @@ export class TrailJournal implements StepJournal {
         intents: readonly { step: string; user: string; data: Record<string, unknown> }[],
     ): Promise<void> {
         if (intents.length === 0) return;
+        // What was handed over before goes first: the chain keeps the order things happened in.
+        this.drain();
         await this.trail.append(intents.map(({ step, user, data }) => ({ type: 'step-intent', step, user, data })));
         for (const { step, data } of intents) this.intents.set(step, data);
     }
 
     async recordOutcomes(outcomes: readonly { step: string; user: string; outcome: SystemOutcome }[]): Promise<void> {
-        if (outcomes.length === 0) return;
-        await this.trail.append(
+        for (const { step, outcome } of outcomes) this.remember(step, outcome);
+        this.buffer(
             outcomes.map(({ step, user, outcome }) => ({
                 type: 'step-outcome',
                 step,
@@ -60,7 +80,15 @@ export class TrailJournal implements StepJournal {
                 data: { outcome },
             })),
         );
-        for (const { step, outcome } of outcomes) this.remember(step, outcome);
+    }
+
+    async note(events: readonly AuditEventInput[]): Promise<void> {
+        this.buffer(events);
+    }
+
+    async flush(): Promise<void> {
+        this.drain();
+        await Promise.all(this.writes);
     }
 
     /** Failed steps stay in the audit but are not remembered as done: the next attempt tries them again. */
@@ -68,7 +96,21 @@ export class TrailJournal implements StepJournal {
         if (outcome.status !== 'failed') this.outcomes.set(step, outcome);
     }
 
-    async note(events: readonly AuditEventInput[]): Promise<void> {
-        if (events.length > 0) await this.trail.append(events);
+    private buffer(events: readonly AuditEventInput[]): void {
+        if (events.length === 0) return;
+        this.buffered.push(...events);
+        if (this.drainScheduled) return;
+        this.drainScheduled = true;
+        setImmediate(() => this.drain());
+    }
+
+    private drain(): void {
+        this.drainScheduled = false;
+        if (this.buffered.length === 0) return;
+        const write = this.trail.append(this.buffered);
+        this.buffered = [];
+        // Seen by `flush`; kept from being reported as unhandled meanwhile.
+        write.catch(() => undefined);
+        this.writes.push(write);
     }
 }

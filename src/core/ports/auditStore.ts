@@ -257,6 +257,8 @@ export interface AuditStore {
     purgeOlderThan(cutoff: Date, options?: { maxEntities?: number }): Promise<PurgeReport>;
 
     upsertWatch(watch: WatchRecord): Promise<void>;
+    /** Many watches at once, in transactions per request (a bulk request writes one per user). */
+    upsertWatches(watches: readonly WatchRecord[]): Promise<void>;
     listWatches(): Promise<WatchRecord[]>;
     deleteWatch(requestId: string, objectId: string): Promise<void>;
     upsertHold(hold: HoldRecord): Promise<void>;

@@ -47,6 +47,11 @@ export interface AccountEnabledChange {
     newValue?: boolean;
 }
 
+export interface LookUpAndRevoke {
+    user: ItemResult<DirectoryUser>;
+    revoked: ItemResult<true>;
+}
+
 /** Entra ID through Microsoft Graph; every method batches (`$batch`, 20 per batch) and retries throttled items. */
 export interface Directory {
     /** Looks users up by UPN or object id; an unknown user answers an error with code `Request_ResourceNotFound`. */
@@ -57,6 +62,11 @@ export interface Directory {
         groupIds: readonly string[],
     ): Promise<Map<string, ItemResult<string[]>>>;
     revokeSignInSessions(userIds: readonly string[]): Promise<Map<string, ItemResult<true>>>;
+    /**
+     * Looks each reference up and revokes its sessions in the same `$batch` (one round trip); the revocation depends on
+     * the look-up, so an unknown user costs no write. Only for references the protected set has already cleared.
+     */
+    lookUpAndRevoke(references: readonly string[]): Promise<Map<string, LookUpAndRevoke>>;
     setAccountEnabled(userIds: readonly string[], enabled: boolean): Promise<Map<string, ItemResult<true>>>;
     /** Per local part (before `@`), every user whose UPN or mail has it: who else a name fragment could mean. */
     findUsersByLocalPart(localParts: readonly string[]): Promise<Map<string, ItemResult<DirectoryUserRef[]>>>;

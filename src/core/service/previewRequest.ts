@@ -20,11 +20,13 @@ const NO_JOURNAL: StepJournal = {
     recordIntents: async () => undefined,
     recordOutcomes: async () => undefined,
     note: async () => undefined,
+    flush: async () => undefined,
+    resumed: false,
 };
 
 /** A preview saves no watch or hold, and reads none: it shows what this request alone would do. */
 const NO_HOLDS: HoldStore = {
-    upsertWatch: async () => undefined,
+    upsertWatches: async () => undefined,
     upsertHold: async () => undefined,
     listHoldsFor: async () => [],
 };

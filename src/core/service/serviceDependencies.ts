@@ -1,6 +1,7 @@
 import type { CallerPolicy } from '../callers/admission';
 import type { EngineSettings } from '../engine/signOutEngine';
 import type { ProtectedSets } from '../guard/protectedSetCache';
+import type { ThrottleNotices } from '../ports/throttling';
 import type { AuditStore } from '../ports/auditStore';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Callbacks } from '../ports/callbacks';
@@ -39,6 +40,8 @@ export interface ServiceDependencies {
     queue: RequestQueue;
     callbacks: Callbacks;
     tenantServices: (tenantId: string, deadlineAt: number) => TenantServices;
+    /** Waits imposed by the services' limits, as they start: progress never goes silent. */
+    throttling: ThrottleNotices;
     /** Each tenant's protected set, cached and rebuilt off the request path. */
     protectedSets: ProtectedSets;
     settings: ServiceSettings;

@@ -1,4 +1,3 @@
-import { mapWithConcurrency } from '../concurrency';
 import { asServiceError } from '../engine/discoverEnvironments';
 import { resolveIdentities } from '../engine/identities';
 import { automationAnswerOf, indexSessions, sessionsNamed, type SessionIndex } from '../engine/matching';
@@ -181,14 +180,17 @@ async function cancelReconnects(
         }
     // A watch is checked when every one of its environments was; one failure anywhere skips it this pass.
     const failed = new Set<string>();
-    await mapWithConcurrency([...environments.values()], deps.settings.engine.bcConcurrency, async (env) => {
-        try {
-            await sweepEnvironment(env, services, deps, report, failed);
-        } catch (error) {
-            report.failures.push(`environment ${env.name} skipped this pass: ${describe(error)}`);
-            for (const watch of env.watches) failed.add(watchKey(watch));
-        }
-    });
+    // Environments side by side: each one's calls are bounded by its own limit, in the adapter.
+    await Promise.all(
+        [...environments.values()].map(async (env) => {
+            try {
+                await sweepEnvironment(env, services, deps, report, failed);
+            } catch (error) {
+                report.failures.push(`environment ${env.name} skipped this pass: ${describe(error)}`);
+                for (const watch of env.watches) failed.add(watchKey(watch));
+            }
+        }),
+    );
     return new Set(watches.map(watchKey).filter((key) => !failed.has(key)));
 }
 
@@ -202,36 +204,38 @@ async function sweepEnvironment(
     const ref = { applicationFamily: env.family, name: env.name };
     const index = indexSessions(await services.bcAdmin.listSessions(ref));
     const identities = await identitiesIn(env, index, services, deps);
-    await mapWithConcurrency(env.watches, deps.settings.engine.bcConcurrency, async (watch) => {
-        const identity = identities.get(watch.objectId) ?? watch.identities[env.name];
-        const events: AuditEventInput[] = [];
-        for (const session of sessionsNamed(index, identity?.names ?? [])) {
-            try {
-                const result = await services.bcAdmin.deleteSession(ref, session.sessionId);
-                if (result === 'cancelled') report.reconnectsCancelled++;
-                events.push({
-                    type: 'reconnect-cancelled',
-                    user: watch.objectId,
-                    system: `bc.${env.name}.sessions`,
-                    status: result,
-                    data: {
-                        environment: env.name,
-                        sessionId: session.sessionId,
-                        sessionUser: session.userId,
-                        clientType: session.clientType ?? null,
-                        logOnDate: session.logOnDate ?? null,
-                        identity: identity?.source ?? 'unresolved',
-                    },
-                });
-            } catch (error) {
-                failed.add(watchKey(watch));
-                report.failures.push(
-                    `cancelling session ${session.sessionId} in ${env.name} failed: ${describe(error)}`,
-                );
+    await Promise.all(
+        env.watches.map(async (watch) => {
+            const identity = identities.get(watch.objectId) ?? watch.identities[env.name];
+            const events: AuditEventInput[] = [];
+            for (const session of sessionsNamed(index, identity?.names ?? [])) {
+                try {
+                    const result = await services.bcAdmin.deleteSession(ref, session.sessionId);
+                    if (result === 'cancelled') report.reconnectsCancelled++;
+                    events.push({
+                        type: 'reconnect-cancelled',
+                        user: watch.objectId,
+                        system: `bc.${env.name}.sessions`,
+                        status: result,
+                        data: {
+                            environment: env.name,
+                            sessionId: session.sessionId,
+                            sessionUser: session.userId,
+                            clientType: session.clientType ?? null,
+                            logOnDate: session.logOnDate ?? null,
+                            identity: identity?.source ?? 'unresolved',
+                        },
+                    });
+                } catch (error) {
+                    failed.add(watchKey(watch));
+                    report.failures.push(
+                        `cancelling session ${session.sessionId} in ${env.name} failed: ${describe(error)}`,
+                    );
+                }
             }
-        }
-        await appendTo(deps, watch.requestId, events);
-    });
+            await appendTo(deps, watch.requestId, events);
+        }),
+    );
 }
 
 /**

@@ -18,11 +18,11 @@ function countBy(calls: readonly RecordedCall[], key: (call: RecordedCall) => st
     return counts;
 }
 
-/** Successful revocations per user (id or UPN as it was sent, lower case). */
+/** Successful revocations per user (object id, however the call named the user). */
 export function successfulRevokes(calls: readonly RecordedCall[]): Map<string, number> {
     return countBy(
         calls.filter((call) => call.service === 'graph' && call.method === 'POST' && succeeded(call)),
-        (call) => REVOKE.exec(call.path)?.[1]?.toLowerCase(),
+        (call) => (REVOKE.test(call.path) ? (call.userId ?? REVOKE.exec(call.path)?.[1]?.toLowerCase()) : undefined),
     );
 }
 

@@ -13,7 +13,6 @@ const GROUPED = 'aaaaaaaa-0000-0000-0000-000000000004';
 const PROTECTED_GROUP = '99999999-0000-0000-0000-000000000000';
 const settings: EngineSettings = {
     accessTokenWindowMinutes: 90,
-    bcConcurrency: 2,
 };
 
 function tenant(): FakeTenant {
@@ -362,6 +361,29 @@ describe('runSignOut', () => {
             );
             expect(system(result.users[0], 'entra.block')).toMatchObject({ status: 'succeeded', prior: 'unknown' });
             expect(holds.holds[0]?.prior).toBe('unknown');
+        });
+    });
+
+    it('never sends a revocation twice when its answer was lost: the next attempt reads Entra to know', async () => {
+        const t = tenant();
+        t.loseRevokeAnswers = true;
+        const journal = new MemoryJournal();
+        const first = await run(t, request({ environments: ['PROD'] }), journal);
+        expect(system(first.result.users[0], 'entra.revoke')).toMatchObject({
+            status: 'failed',
+            code: 'answer-lost',
+            retryable: true,
+        });
+        expect(journal.intents.get(`entra.revoke:${ALICE}`)).toMatchObject({ sentAt: expect.any(String) });
+        t.loseRevokeAnswers = false;
+        const before = t.calls.length;
+        const { result } = await run(t, request({ environments: ['PROD'] }), journal);
+        expect(t.calls.slice(before).filter((c) => c.startsWith('revoke') || c.startsWith('lookUpAndRevoke'))).toEqual(
+            [],
+        );
+        expect(system(result.users[0], 'entra.revoke')).toMatchObject({
+            status: 'succeeded',
+            detail: expect.stringMatching(/answer to the revocation was lost/),
         });
     });
 });
