@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AppConfig } from '../config';
-import { BcAdminClient } from '../clients/businessCentral/bcAdminClient';
+import { BcAdminClient, type EnvironmentCache } from '../clients/businessCentral/bcAdminClient';
 import { BcAutomationClient, type CompanyIdCache } from '../clients/businessCentral/bcAutomationClient';
 import { adminErrorCode, odataErrorCode } from '../clients/businessCentral/errorCodes';
 import { createGraphClient } from '../clients/graph/createGraphClient';
@@ -29,6 +29,7 @@ interface Tenant {
     /** Per environment (lower-case name): BC's concurrent-request limit, adapted to its 429s. */
     bcLimits: Map<string, AdaptiveLimiter>;
     companyIds: CompanyIdCache;
+    environments: EnvironmentCache;
 }
 
 /**
@@ -67,6 +68,7 @@ export function tenantServicesFactory(
                 ),
                 bcLimits: new Map(),
                 companyIds: new Map(),
+                environments: new Map(),
             };
             perTenant.set(tenantId, tenant);
         }
@@ -108,6 +110,7 @@ export function tenantServicesFactory(
                 endpoint: config.bcEndpoint,
                 apiVersion: config.bcAdminApiVersion,
                 limitFor,
+                environmentCache: tenant.environments,
             }),
             bcAutomation: new BcAutomationClient(bcHttp('bc-automation'), {
                 endpoint: config.bcEndpoint,

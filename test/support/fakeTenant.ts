@@ -211,6 +211,8 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         return 'cancelled' as const;
     }
 
+    async prepare(_environment: string) {}
+
     async listUsers(environment: string) {
         this.calls.push(`listUsers ${environment}`);
         if (this.automationRefused.has(environment))

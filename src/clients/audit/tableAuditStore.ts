@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { ServiceError, TransientServiceError, ValidationError } from '../../core/errors';
 import {
     LeaseLostError,
@@ -62,10 +62,10 @@ import { TableAuditTrail } from './tableAuditTrail';
 import type { TableConnection } from './tableConnection';
 import { listAll, readEntity, streamEntities, type StoredEntity } from './tableReads';
 import { timelineEntity, timelineRowBelongsTo } from './timeline';
-import { MAX_TRANSACTION_ENTITIES, transactionBatches } from './transactions';
+import { transactionBatches } from './transactions';
 import type { EntityProperties } from './entityCodec';
 import { decodeUsage, usageEntity, usageKey, USAGE_ROW_KEY } from './usageEntity';
-import { indexEntry, USER_REF_ROW_RANGE, userReference } from './userIndex';
+import { indexEntry, userReference } from './userIndex';
 import { decodeWatch, watchEntity, watchKeys } from './watchEntity';
 
 export interface TableAuditStoreOptions {
@@ -92,6 +92,8 @@ const DEFAULT_PURGE_ENTITIES = 1000;
 const MAX_CONCURRENCY_ROUNDS = 8;
 /** Point reads and writes in flight at once when one call touches many partitions. */
 const FAN_OUT = 8;
+/** Index rows in flight at once: a bulk request writes two per user, one partition each, off its critical path. */
+const INDEX_FAN_OUT = 32;
 
 /**
  * The audit store over Azure Table Storage. Table design, keys and limits: docs/audit.md. Storage failures
@@ -333,35 +335,25 @@ export class TableAuditStore implements AuditStore {
         return { ok: true, requestsChecked, eventsChecked, keyedEvents };
     }
 
+    /**
+     * `at` is always the request's creation time, so indexing a key again writes the same rows: no entry is ever left
+     * behind at another time for retention to miss.
+     */
     async indexUser(requestId: string, userKeys: readonly string[], at: string): Promise<void> {
         const atMs = timeOf(at, 'at');
         const keys = [...new Set(userKeys.map((key) => key.toLowerCase()).filter((key) => key !== ''))];
         const references = keys.map((key) => userReference(key, requestId, at));
-        const previous = await listAll(
-            this.tables.requests,
-            {
-                queryOptions: {
-                    filter: odata`PartitionKey eq ${requestKeyOf(requestId)} and RowKey ge ${USER_REF_ROW_RANGE.lower} and RowKey lt ${USER_REF_ROW_RANGE.upper}`,
-                },
-            },
-            'list user references',
-        );
-        // Indexed again at another time: the old entry would otherwise linger beyond retention's reach.
-        const moved = previous.flatMap((ref) => {
-            const userKey = optionalString(ref, 'userKey');
-            const previousAt = optionalString(ref, 'at');
-            return userKey !== undefined && previousAt !== undefined && previousAt !== at && keys.includes(userKey)
-                ? [indexEntry(userKey, requestId, timeOf(previousAt, 'at'), previousAt)]
-                : [];
-        });
-        await mapWithConcurrency(moved, FAN_OUT, (entry) => this.deleteIfPresent(this.tables.userIndex, entry));
         // References before entries, in transactions of at most 100 rows of the request's partition.
-        for (let start = 0; start < references.length; start += MAX_TRANSACTION_ENTITIES) {
-            const batch = references.slice(start, start + MAX_TRANSACTION_ENTITIES);
-            const actions: TransactionAction[] = batch.map((reference) => ['upsert', reference, 'Replace']);
-            await storageCall('write user references', () => this.tables.requests.submitTransaction(actions));
-        }
-        await mapWithConcurrency(keys, FAN_OUT, (key) =>
+        await mapWithConcurrency(
+            transactionBatches(references, (reference) => reference),
+            FAN_OUT,
+            (batch) =>
+                storageCall('write user references', () =>
+                    this.tables.requests.submitTransaction(batch.map((reference) => ['upsert', reference, 'Replace'])),
+                ),
+        );
+        // One partition per user key: no transaction spans them, so they go side by side.
+        await mapWithConcurrency(keys, INDEX_FAN_OUT, (key) =>
             storageCall('index user', () =>
                 this.tables.userIndex.upsertEntity(indexEntry(key, requestId, atMs, at), 'Replace'),
             ),

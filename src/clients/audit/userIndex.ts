@@ -25,6 +25,3 @@ export function userReference(userKey: string, requestId: string, at: string): T
         at,
     };
 }
-
-/** Row-key bounds of the back-references in a request's partition (`;` sorts right after `:`). */
-export const USER_REF_ROW_RANGE = { lower: USER_REF_ROW_PREFIX, upper: USER_REF_ROW_PREFIX.replace(/:$/, ';') };

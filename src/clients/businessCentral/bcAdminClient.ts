@@ -18,7 +18,18 @@ export interface BcAdminClientOptions {
     apiVersion: string;
     /** BC's concurrent-request limit of an environment (5, adapted to 429s), shared with the Automation API. */
     limitFor?: (environment: string) => AdaptiveLimiter;
+    /** The tenant's environment listings, kept briefly by application family: a warm worker need not list again. */
+    environmentCache?: EnvironmentCache;
 }
+
+/** Listings by application family (lower case), with when they were asked for. */
+export type EnvironmentCache = Map<string, { at: number; listing: Promise<BcEnvironment[]> }>;
+
+/**
+ * How long a listing of environments is reused. Environments come and go rarely; a stale status only sends a
+ * request to a listing that answers with the environment's error, which is reported for that environment.
+ */
+export const ENVIRONMENT_LISTING_LIFETIME_IN_MS = 60_000;
 
 /** The Business Central Admin Center API: environments and sessions. It cannot filter sessions by user. */
 export class BcAdminClient implements BcAdmin {
@@ -28,6 +39,19 @@ export class BcAdminClient implements BcAdmin {
     ) {}
 
     async listEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
+        const cache = this.options.environmentCache;
+        if (!cache) return this.fetchEnvironments(applicationFamily);
+        const key = applicationFamily.toLowerCase();
+        const cached = cache.get(key);
+        if (cached && Date.now() - cached.at < ENVIRONMENT_LISTING_LIFETIME_IN_MS) return cached.listing;
+        const listing = this.fetchEnvironments(applicationFamily);
+        cache.set(key, { at: Date.now(), listing });
+        // A failed listing is not kept: the next request asks again.
+        listing.catch(() => cache.delete(key));
+        return listing;
+    }
+
+    private async fetchEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
         const items = await listAllPages(
             this.http,
             `${this.applicationUrl(applicationFamily)}/environments`,

@@ -33,6 +33,10 @@ export class BcAutomationClient implements BcAutomation {
         return this.options.companyIds;
     }
 
+    async prepare(environment: string): Promise<void> {
+        await this.companyUrl(environment);
+    }
+
     async listUsers(environment: string): Promise<BcUser[]> {
         const url = `${await this.companyUrl(environment)}/users`;
         const items = await listAllPages(this.http, url, this.options.endpoint, this.limit(environment)).catch(

@@ -1,5 +1,6 @@
 import { AuthenticationFailedError, ServiceError } from '../errors';
 import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
+import type { SignOutRequest } from '../request/signOutRequest';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
 /** One environment as a pass sees it: its sessions listed once for all users of the request. */
@@ -85,6 +86,25 @@ export async function discoverEnvironments(
                 return { ref, state: 'failed', error: sessions, sessions: [], index: NO_SESSIONS, ...automation };
             return { ref, state: 'active', sessions, index: indexSessions(sessions), ...automation };
         }),
+    );
+}
+
+/**
+ * Fills what a run of this request asks BC for first (the environment listing and each environment's company, both
+ * kept per tenant), while the caller still waits for something else, e.g. a cold start's protected set. Failures are
+ * left for the run itself to meet and report.
+ */
+export async function warmUp(
+    bcAdmin: BcAdmin,
+    bcAutomation: BcAutomation,
+    request: Pick<SignOutRequest, 'environments' | 'applicationFamily'>,
+): Promise<void> {
+    const listed = await bcAdmin.listEnvironments(request.applicationFamily);
+    const named = request.environments === 'all' ? undefined : request.environments.map((name) => name.toLowerCase());
+    await Promise.all(
+        listed
+            .filter((env) => env.status.toLowerCase() === ACTIVE && (!named || named.includes(env.name.toLowerCase())))
+            .map((env) => bcAutomation.prepare(env.name)),
     );
 }
 

@@ -42,6 +42,8 @@ export interface BcUser {
 }
 
 export interface BcAutomation {
+    /** Looks up, once, what every later call in the environment needs (a company id): a cold start can do it early. */
+    prepare(environment: string): Promise<void>;
     /** Users of the environment (any company reaches them). Throws ServiceError 401/403 when the app is not registered there. */
     listUsers(environment: string): Promise<BcUser[]>;
     getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined>;

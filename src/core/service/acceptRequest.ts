@@ -3,6 +3,7 @@ import { reserveCallerUsage, releaseCallerUsage } from './callerUsage';
 import type { FieldProblem } from '../errors';
 import type { Caller, RequestRecord, RequestSource } from '../ports/auditStore';
 import { parseSignOutRequest, type ParsedRequest } from '../request/signOutRequest';
+import { warmUp } from '../engine/discoverEnvironments';
 import type { ServiceDependencies } from './serviceDependencies';
 
 export type AcceptOutcome =
@@ -41,7 +42,8 @@ export async function acceptRequest(input: unknown, caller: Caller, deps: Servic
 }
 
 /**
- * Claims the id with the request's content hash, then writes the first audit event and the user index. A known id
+ * Claims the id with the request's content hash: one record, nothing else on the way to an answer (the first
+ * attempt writes the `request-accepted` event and the user index, while it works). A known id
  * answers the existing record: the same request when the hashes agree (a record from before hashes were kept has
  * none, and counts as the same, as it did then), another request otherwise. Nothing is accepted while the tenant's
  * guard cannot be evaluated (a protected entry that does not resolve, or the directory unavailable past the set's
@@ -55,7 +57,14 @@ export async function claimRequest(
     now: Date,
 ): Promise<ClaimOutcome> {
     const request = parsed.value;
-    await deps.protectedSets.get(request.tenantId, { waitUntil: now.getTime() + deps.settings.previewDeadlineInMs });
+    const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
+    // This process runs what it claims from the queue or the CLI: on a cold start, BC's first listings are filled
+    // while the protected set is built, instead of after it.
+    if (source !== 'http') {
+        const { bcAdmin, bcAutomation } = deps.tenantServices(request.tenantId, deadlineAt);
+        warmUp(bcAdmin, bcAutomation, request).catch(() => undefined);
+    }
+    await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const outcome = await deps.audit.claimRequest({
         requestId: request.requestId,
         tenantId: request.tenantId,
@@ -74,26 +83,6 @@ export async function claimRequest(
         const same = known === undefined || known === parsed.contentSha256;
         return { kind: same ? 'duplicate' : 'conflict', record: outcome.existing };
     }
-    const trail = await deps.audit.openTrail(request.requestId);
-    await trail.append([
-        {
-            type: 'request-accepted',
-            status: 'accepted',
-            data: {
-                source,
-                caller,
-                reason: request.reason,
-                requestedBy: request.requestedBy ?? null,
-                ticket: request.ticket ?? null,
-                users: request.users,
-                environments: request.environments,
-                actions: request.actions,
-                dryRun: request.dryRun,
-                requestSha256: parsed.contentSha256,
-            },
-        },
-    ]);
-    await deps.audit.indexUser(request.requestId, request.users, now.toISOString());
     return { kind: 'accepted', record: outcome.record };
 }
 

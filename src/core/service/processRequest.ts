@@ -1,10 +1,11 @@
 import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
 import { AuthenticationFailedError } from '../errors';
-import type { AuditTrail, RequestRecord } from '../ports/auditStore';
+import type { AuditEventInput, AuditTrail, RequestRecord } from '../ports/auditStore';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import type { ServiceDependencies } from './serviceDependencies';
+import { UserIndexWriter } from './userIndexWriter';
 
 export interface AttemptInfo {
     /** The host's delivery count of the message (1 on the first delivery). */
@@ -94,12 +95,17 @@ async function runUnderLease(
     const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const trail = await deps.audit.openTrail(requestId);
     const journal = new TrailJournal(trail);
+    // The claim wrote only the record: the first attempt opens the trail with what was accepted.
+    const opened = trail.events().some((event) => event.type === 'request-accepted');
     await journal.note([
+        ...(opened ? [] : [acceptedEvent(record)]),
         {
             type: 'attempt-started',
             data: { attempt: record.attempts, dequeueCount: attempt.dequeueCount, worker: attempt.owner },
         },
     ]);
+    const index = new UserIndexWriter(deps.audit, requestId, record.createdAt);
+    index.add(request.users);
     let result: SignOutResult;
     try {
         result = await runSignOut(
@@ -109,6 +115,7 @@ async function runUnderLease(
                 protectedSet,
                 journal,
                 holds: deps.audit,
+                onResolved: (users) => index.add(users.flatMap((user) => [user.id, user.userPrincipalName])),
                 now,
             },
             deps.settings.engine,
@@ -117,6 +124,8 @@ async function runUnderLease(
         if (!(error instanceof AuthenticationFailedError)) throw error;
         result = authenticationFailure(request, error, now());
     }
+    // Everything written in the background is stored before the request ends, or goes on in the next attempt.
+    await Promise.all([journal.flush(), index.done()]);
 
     const lastAttempt = attempt.dequeueCount >= deps.settings.maxDequeueCount;
     if (hasRetryableFailures(result) && !lastAttempt) {
@@ -128,6 +137,7 @@ async function runUnderLease(
                 detail: 'stopped on transient failures; the request stays open for another attempt',
             },
         ]);
+        await journal.flush();
         throw new RetryLaterError(requestId, 'transient');
     }
     return {
@@ -138,6 +148,28 @@ async function runUnderLease(
 
 function hasRetryableFailures(result: SignOutResult): boolean {
     return result.users.some((user) => user.systems.some((system) => system.retryable));
+}
+
+/** The first event of a request's trail: who asked, why, and exactly what, as the claim recorded it. */
+function acceptedEvent(record: RequestRecord): AuditEventInput {
+    const request = record.request;
+    return {
+        type: 'request-accepted',
+        status: 'accepted',
+        data: {
+            acceptedAt: record.createdAt,
+            source: record.source,
+            caller: record.caller,
+            reason: record.reason ?? null,
+            requestedBy: request?.requestedBy ?? null,
+            ticket: request?.ticket ?? null,
+            users: request?.users ?? [],
+            environments: request?.environments ?? null,
+            actions: request?.actions ?? null,
+            dryRun: request?.dryRun ?? false,
+            requestSha256: record.requestSha256 ?? null,
+        },
+    };
 }
 
 /** Wrong or missing credentials fail every call alike: the request fails with the AADSTS code, never the secret. */
@@ -185,10 +217,6 @@ async function finish(
         },
     };
     const record = await deps.audit.finishRequest(requestId, attempt.owner, result, { trail, events: [finished] });
-    const resolvedKeys = result.users.flatMap((user) =>
-        [user.objectId, user.userPrincipalName].filter((key): key is string => !!key),
-    );
-    if (resolvedKeys.length > 0) await deps.audit.indexUser(requestId, resolvedKeys, record.createdAt);
     if (request.callbackUrl) {
         const delivery = await deps.callbacks.send(
             request.callbackUrl,
