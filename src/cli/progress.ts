@@ -1,5 +1,7 @@
 import type { AuditEventInput } from '../core/ports/auditStore';
+import type { ThrottleNotice } from '../core/ports/throttling';
 import type { SignOutRequest } from '../core/request/signOutRequest';
+import { describeWait } from '../core/service/requestProgress';
 import type { CliIo } from './io';
 
 /**
@@ -11,6 +13,8 @@ export interface ProgressPlan {
     businessCentral: boolean;
     /** Named environments; undefined for "all", whose count is only known to the engine. */
     environmentCount?: number;
+    /** Users of the request: a bulk request shows how many are done per system. */
+    users?: number;
 }
 
 export function progressPlanOf(request: SignOutRequest): ProgressPlan {
@@ -19,6 +23,7 @@ export function progressPlanOf(request: SignOutRequest): ProgressPlan {
         entra: actions.revokeSessions || actions.blockSignIn.kind !== 'off',
         businessCentral: actions.cancelBcSessions || actions.disableBcUser.kind !== 'off',
         ...(request.environments !== 'all' && { environmentCount: request.environments.length }),
+        users: request.users.length,
     };
 }
 
@@ -27,6 +32,8 @@ export interface ProgressState {
     entraOutcomes: number;
     entraDone: boolean;
     environmentsDone: readonly string[];
+    /** Step outcomes seen per system (`entra.revoke`, `bc.PRODUCTION.sessions`, ...). */
+    done: Readonly<Record<string, number>>;
     finishedWith?: string;
 }
 
@@ -35,6 +42,7 @@ export const INITIAL_PROGRESS: ProgressState = {
     entraOutcomes: 0,
     entraDone: false,
     environmentsDone: [],
+    done: {},
 };
 
 /** `entra.revoke`, or `bc.PRODUCTION.sessions` from an event's system or its step key (`<system>:<objectId>`). */
@@ -53,6 +61,7 @@ export function advance(state: ProgressState, events: readonly AuditEventInput[]
         // Engine steps start once users are resolved and environments discovered.
         next = { ...next, resolved: true };
         if (event.type !== 'step-outcome') continue;
+        next = { ...next, done: { ...next.done, [system]: (next.done[system] ?? 0) + 1 } };
         if (system.startsWith('entra.')) next = { ...next, entraDone: true, entraOutcomes: next.entraOutcomes + 1 };
         const environment = /^bc\.([^.]+)\./.exec(system)?.[1];
         if (environment && !next.environmentsDone.includes(environment))
@@ -79,6 +88,8 @@ export function fractionDone(state: ProgressState, plan: ProgressPlan): number {
 
 export function describeProgress(state: ProgressState, plan: ProgressPlan): string {
     if (state.finishedWith) return `finished: ${state.finishedWith}`;
+    if (plan.users !== undefined && plan.users > 1 && Object.keys(state.done).length > 0)
+        return countsOf(state, plan.users);
     const environments = state.environmentsDone.length;
     const of = plan.environmentCount === undefined ? '' : `/${plan.environmentCount}`;
     if (environments > 0)
@@ -88,6 +99,18 @@ export function describeProgress(state: ProgressState, plan: ProgressPlan): stri
     if (state.resolved)
         return plan.entra ? 'users resolved; Entra ID' : 'users resolved; Business Central environments';
     return 'resolving users and environments';
+}
+
+/** A bulk request's users done per system: `Entra ID 3,000/5,000; PRODUCTION 2,100/5,000`. */
+function countsOf(state: ProgressState, users: number): string {
+    const of = (n: number) => `${n.toLocaleString('en-US')}/${users.toLocaleString('en-US')}`;
+    const parts = Object.entries(state.done)
+        .filter(([system]) => system === 'entra.revoke' || system.endsWith('.sessions'))
+        .map(
+            ([system, n]) =>
+                `${system === 'entra.revoke' ? 'Entra ID' : system.slice(3, -'.sessions'.length)} ${of(n)}`,
+        );
+    return parts.join('; ');
 }
 
 /** The milestone lines reached between two states, for a log that is not a terminal. */
@@ -135,6 +158,7 @@ const CLEAR_LINE = '\r\u001b[K';
 export class Progress {
     private state = INITIAL_PROGRESS;
     private frame = 0;
+    private waiting: { text: string; until: number; shownAt: number } | undefined;
     private timer: NodeJS.Timeout | undefined;
     private readonly startedAt: number;
 
@@ -165,6 +189,21 @@ export class Progress {
                 this.io.stderr(`[${formatElapsed(this.clock() - this.startedAt)}] ${line}\n`);
     }
 
+    /**
+     * A service limit being waited for: on the line while it lasts (a log gets it once per kind of wait and ten
+     * seconds), so a run waiting for Graph's quota says so instead of going silent.
+     */
+    throttled(notice: ThrottleNotice): void {
+        const now = this.clock();
+        const text = describeWait(notice);
+        const kind = text.split(':', 1)[0];
+        const again =
+            this.waiting && this.waiting.text.split(':', 1)[0] === kind && now - this.waiting.shownAt < 10_000;
+        this.waiting = { text, until: now + notice.waitInMs, shownAt: again ? this.waiting!.shownAt : now };
+        if (this.io.stderrIsTTY) this.draw();
+        else if (!again) this.io.stderr(`[${formatElapsed(now - this.startedAt)}] ${text}\n`);
+    }
+
     /** Clears the line, so the report that follows starts on a clean terminal. */
     stop(): void {
         if (this.timer) clearInterval(this.timer);
@@ -173,7 +212,8 @@ export class Progress {
     }
 
     private draw(): void {
-        const label = this.plan ? `${this.label}: ${describeProgress(this.state, this.plan)}` : this.label;
+        const waiting = this.waiting && this.waiting.until > this.clock() ? ` · ${this.waiting.text}` : '';
+        const label = `${this.plan ? `${this.label}: ${describeProgress(this.state, this.plan)}` : this.label}${waiting}`;
         const fraction = this.plan ? fractionDone(this.state, this.plan) : undefined;
         const line = renderProgressLine(
             label,

@@ -39,9 +39,11 @@ export async function runClaimedRequest(
     const attempt = { dequeueCount: options.lastAttempt ? deps.settings.maxDequeueCount : 1, owner: cliLeaseOwner() };
     let outcome: ProcessOutcome;
     progress.start();
+    const unsubscribe = deps.throttling.subscribe((notice) => progress.throttled(notice));
     try {
         outcome = await processRequest(requestId, attempt, observed);
     } catch (error) {
+        unsubscribe();
         progress.stop();
         // A wrong setting (e.g. a protected entry that does not resolve) is the admin's to fix: exit 4, not a failed run.
         if (error instanceof ConfigurationError) throw error;
@@ -52,6 +54,7 @@ export async function runClaimedRequest(
         );
         return EXIT.failed;
     }
+    unsubscribe();
     progress.stop();
     switch (outcome.kind) {
         case 'unknown-request':

@@ -79,3 +79,13 @@ export interface SignOutResult {
     environments: EnvironmentResult[];
     residualRisk: ResidualRisk;
 }
+
+/** How far a running request is, as its status shows it: steps done per system, and what it waits for. */
+export interface RequestProgress {
+    updatedAt: string;
+    users: number;
+    /** Per system (`entra.revoke`, `bc.PRODUCTION.sessions`, ...): users whose step there is over, whatever its outcome. */
+    done: Record<string, number>;
+    /** e.g. `Graph write quota: 2,000 users wait 139 s`, while such a wait lasts. */
+    waiting?: string;
+}

@@ -22,7 +22,12 @@ export async function getSignOutStatus(request: HttpRequest, _context: Invocatio
         return {
             status: 202,
             headers: { Location: statusUrl, 'Retry-After': String(POLL_AFTER_SECONDS) },
-            jsonBody: { requestId, status: record.state, statusUrl },
+            jsonBody: {
+                requestId,
+                status: record.state,
+                statusUrl,
+                ...(record.progress && { progress: record.progress }),
+            },
         };
     }
     return { status: 200, jsonBody: publicRecord(record) };

@@ -2,7 +2,7 @@ import type { TableEntity } from '@azure/data-tables';
 import type { FieldProblem } from '../../core/errors';
 import type { Caller, RequestRecord, RequestSummary } from '../../core/ports/auditStore';
 import type { SignOutRequest } from '../../core/request/signOutRequest';
-import type { SignOutResult } from '../../core/result';
+import type { RequestProgress, SignOutResult } from '../../core/result';
 import {
     decodeJsonColumn,
     encodeJsonColumn,
@@ -226,6 +226,7 @@ export function decodeRecord(entity: Record<string, unknown>): StoredRecord {
             'requestSha256',
             'enqueuedAt',
         ]),
+        ...progressOf(entity),
         ...definedOnly({
             request:
                 request?.callbackUrl !== undefined && callbackSecret !== undefined
@@ -256,6 +257,20 @@ export function decodeSummary(entity: Record<string, unknown>): RequestSummary {
         callerId: requiredString(entity, 'callerId'),
         ...optionalFields(entity, ['reason', 'ticketNumber']),
     };
+}
+
+/** The column `recordProgress` merges while a request runs; a final record, written whole, has none. */
+export const PROGRESS_COLUMN = 'progressJson';
+
+function progressOf(entity: Record<string, unknown>): { progress?: RequestProgress } {
+    const text = optionalString(entity, PROGRESS_COLUMN);
+    if (text === undefined) return {};
+    try {
+        return { progress: JSON.parse(text) as RequestProgress };
+    } catch {
+        // Progress is a display hint: an unreadable one is left out, never a reason to fail the read.
+        return {};
+    }
 }
 
 function optionalFields<K extends string>(

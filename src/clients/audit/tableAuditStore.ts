@@ -22,7 +22,7 @@ import {
     type WatchRecord,
 } from '../../core/ports/auditStore';
 import { displayRecord } from '../../core/service/publicRecord';
-import { FINAL_STATES, type SignOutResult } from '../../core/result';
+import { FINAL_STATES, type RequestProgress, type SignOutResult } from '../../core/result';
 import { openAuditTables, type AuditTables } from './auditTables';
 import { mapWithConcurrency } from '../../core/concurrency';
 import { optionalString } from './entityFields';
@@ -48,6 +48,7 @@ import {
     anchorColumns,
     decodeRecord,
     decodeSummary,
+    PROGRESS_COLUMN,
     RECORD_ROW_KEY,
     recordEntity,
     recordScalars,
@@ -249,6 +250,13 @@ export class TableAuditStore implements AuditStore {
             if (await this.writeRecord(requestId, properties, 'Merge', stored.etag)) return;
         }
         throw contention(`set state of ${requestId}`);
+    }
+
+    async recordProgress(requestId: string, owner: string, progress: RequestProgress): Promise<void> {
+        const stored = await this.readRecord(requestId);
+        if (!stored || stored.record.leaseOwner !== owner || FINAL_STATES.includes(stored.record.state)) return;
+        // With the etag: a record finished meanwhile is not given progress back; a lost race just skips this one.
+        await this.writeRecord(requestId, { [PROGRESS_COLUMN]: JSON.stringify(progress) }, 'Merge', stored.etag);
     }
 
     async markEnqueued(requestId: string, at: string): Promise<void> {

@@ -36,7 +36,11 @@ export class TrailJournal implements StepJournal {
     private readonly writes: Promise<unknown>[] = [];
     readonly resumed: boolean;
 
-    constructor(private readonly trail: AuditTrail) {
+    constructor(
+        private readonly trail: AuditTrail,
+        /** Told of outcomes as they are handed over, e.g. to show progress. */
+        private readonly onOutcomes: (outcomes: readonly { outcome: SystemOutcome }[]) => void = () => undefined,
+    ) {
         let resumed = false;
         for (const event of trail.events()) {
             if (!event.step) continue;
@@ -69,6 +73,7 @@ export class TrailJournal implements StepJournal {
 
     async recordOutcomes(outcomes: readonly { step: string; user: string; outcome: SystemOutcome }[]): Promise<void> {
         for (const { step, outcome } of outcomes) this.remember(step, outcome);
+        this.onOutcomes(outcomes);
         this.buffer(
             outcomes.map(({ step, user, outcome }) => ({
                 type: 'step-outcome',

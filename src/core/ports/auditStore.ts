@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../errors';
 import type { SignOutRequest } from '../request/signOutRequest';
-import type { RequestState, SignOutResult } from '../result';
+import type { RequestProgress, RequestState, SignOutResult } from '../result';
 
 /** Who called: recorded with every request. Never holds a token. */
 export interface Caller {
@@ -45,6 +45,8 @@ export interface RequestRecord {
     leaseUntil?: string;
     result?: SignOutResult;
     problems?: FieldProblem[];
+    /** While running: how far it is (steps done per system, what it waits for). */
+    progress?: RequestProgress;
     /** Why the state was last set without a result (`setState` detail, e.g. the dead-letter reason). */
     stateDetail?: string;
     /** SHA-256 of the request as the requester gave it (`requestContentSha256`): the same id must mean the same request. */
@@ -232,6 +234,8 @@ export interface AuditStore {
     setState(requestId: string, state: FinalState, detail?: string, closing?: Closing): Promise<void>;
     /** Seals a record claimed in a final state (a refused message); does nothing when it is sealed already. */
     sealRecord(requestId: string, closing?: Closing): Promise<void>;
+    /** How far a running request is, shown by its status; only while `owner` holds it (best effort, no retry). */
+    recordProgress(requestId: string, owner: string, progress: RequestProgress): Promise<void>;
     /** Notes that the request's work item is on the queue, so posting the id again does not queue it twice. */
     markEnqueued(requestId: string, at: string): Promise<void>;
     /**

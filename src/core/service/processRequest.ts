@@ -5,6 +5,7 @@ import type { AuditEventInput, AuditTrail, RequestRecord } from '../ports/auditS
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import type { ServiceDependencies } from './serviceDependencies';
+import { ProgressTracker } from './requestProgress';
 import { UserIndexWriter } from './userIndexWriter';
 
 export interface AttemptInfo {
@@ -94,7 +95,8 @@ async function runUnderLease(
     const deadlineAt = now().getTime() + deps.settings.requestDeadlineInMs;
     const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
     const trail = await deps.audit.openTrail(requestId);
-    const journal = new TrailJournal(trail);
+    const progress = new ProgressTracker(request.users.length);
+    const journal = new TrailJournal(trail, (outcomes) => progress.count(outcomes));
     // The claim wrote only the record: the first attempt opens the trail with what was accepted.
     const opened = trail.events().some((event) => event.type === 'request-accepted');
     await journal.note([
@@ -106,6 +108,7 @@ async function runUnderLease(
     ]);
     const index = new UserIndexWriter(deps.audit, requestId, record.createdAt);
     index.add(request.users);
+    const stopReporting = reportProgress(requestId, request.tenantId, attempt.owner, progress, deps);
     let result: SignOutResult;
     try {
         result = await runSignOut(
@@ -123,6 +126,8 @@ async function runUnderLease(
     } catch (error) {
         if (!(error instanceof AuthenticationFailedError)) throw error;
         result = authenticationFailure(request, error, now());
+    } finally {
+        stopReporting();
     }
     // Everything written in the background is stored before the request ends, or goes on in the next attempt.
     await Promise.all([journal.flush(), index.done()]);
@@ -148,6 +153,33 @@ async function runUnderLease(
 
 function hasRetryableFailures(result: SignOutResult): boolean {
     return result.users.some((user) => user.systems.some((system) => system.retryable));
+}
+
+/** How often a running request's progress is written to its record, for its status to show. */
+const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * Writes the request's progress to its record now and then, with the waits the services impose on its tenant as
+ * they start: a status read while a bulk request waits for Graph's quota says so instead of going silent.
+ */
+function reportProgress(
+    requestId: string,
+    tenantId: string,
+    owner: string,
+    progress: ProgressTracker,
+    deps: ServiceDependencies,
+): () => void {
+    const unsubscribe = deps.throttling.subscribe((notice) => {
+        if (notice.tenantId === tenantId) progress.throttled(notice);
+    });
+    const timer = setInterval(() => {
+        deps.audit.recordProgress(requestId, owner, progress.snapshot()).catch(() => undefined);
+    }, PROGRESS_EVERY_MS);
+    timer.unref();
+    return () => {
+        clearInterval(timer);
+        unsubscribe();
+    };
 }
 
 /** The first event of a request's trail: who asked, why, and exactly what, as the claim recorded it. */

@@ -177,3 +177,29 @@ describe('attempts and leases', () => {
         expect(await store.startAttempt('rejected-1', 'w', MINUTE, t0)).toMatchObject({ kind: 'final' });
     });
 });
+
+describe('recordProgress', () => {
+    const progress = {
+        updatedAt: '2024-05-01T10:00:10.000Z',
+        users: 5000,
+        done: { 'entra.revoke': 3000 },
+        waiting: 'Graph write quota: 2,000 user(s) wait 139 s',
+    };
+
+    it('shows a running request’s progress on its record, only while its worker holds it, never on a final one', async () => {
+        await store.claimRequest(newRecord('progress-1'));
+        await store.recordProgress('progress-1', 'worker-a', progress);
+        expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();
+
+        await store.startAttempt('progress-1', 'worker-a', 5 * MINUTE);
+        await store.recordProgress('progress-1', 'worker-b', progress);
+        expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();
+        await store.recordProgress('progress-1', 'worker-a', progress);
+        expect((await store.getRequest('progress-1'))?.progress).toEqual(progress);
+
+        await store.finishRequest('progress-1', 'worker-a', signOutResult('progress-1', [userResult('a')]));
+        expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();
+        await store.recordProgress('progress-1', 'worker-a', progress);
+        expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();
+    });
+});

@@ -67,7 +67,12 @@ describe('progress from audit events', () => {
             { maxUsers: 5, defaultTenantId: 't', allowedTenantIds: ['t'], callbackHosts: [] },
         );
         if (!parsed.ok) throw new Error('expected a valid request');
-        expect(progressPlanOf(parsed.value)).toEqual({ entra: false, businessCentral: true, environmentCount: 1 });
+        expect(progressPlanOf(parsed.value)).toEqual({
+            entra: false,
+            businessCentral: true,
+            environmentCount: 1,
+            users: 1,
+        });
     });
 });
 
@@ -110,5 +115,35 @@ describe('drawing', () => {
         expect(text).not.toContain('\n');
         expect(text).toContain('signing out: Entra ID done; Business Central');
         expect(text.endsWith('\r\u001b[K')).toBe(true);
+    });
+});
+
+describe('progress of a bulk request', () => {
+    const bulk: ProgressPlan = { entra: true, businessCentral: true, users: 5000 };
+
+    it('counts the users done per system', () => {
+        const events = [
+            ...Array.from({ length: 3 }, (_, i) => outcome('entra.revoke', `u${i}`)),
+            outcome('bc.PRODUCTION.sessions', 'u0'),
+            outcome('bc.PRODUCTION.user', 'u0'),
+        ];
+        expect(describeProgress(advance(INITIAL_PROGRESS, events), bulk)).toBe('Entra ID 3/5,000; PRODUCTION 1/5,000');
+    });
+
+    it('says what it waits for, instead of going silent, and does not repeat it in a log', () => {
+        let now = 0;
+        const io = memoryIo({ env: {} });
+        const progress = new Progress(io, 'signing out 5000 users', bulk, () => now);
+        const notice = {
+            tenantId: 't',
+            service: 'graph' as const,
+            reason: 'write quota',
+            waiting: 2000,
+            waitInMs: 139_000,
+        };
+        progress.throttled(notice);
+        now = 2_000;
+        progress.throttled({ ...notice, waitInMs: 137_000 });
+        expect(io.err()).toBe('[0:00] Graph write quota: 2,000 user(s) wait 139 s\n');
     });
 });

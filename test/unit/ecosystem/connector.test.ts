@@ -640,6 +640,12 @@ describe('connector responses against src/core/result.ts', () => {
         stateDetail: 'dead-lettered after 5 attempts',
         requestSha256: 'a'.repeat(64),
         enqueuedAt: '2025-06-01T12:00:00.100Z',
+        progress: {
+            updatedAt: '2025-06-01T12:00:05.000Z',
+            users: 1,
+            done: { 'entra.revoke': 1 },
+            waiting: 'Graph write quota: 1 user(s) wait 10 s',
+        },
     };
 
     /** The connector's definitions with every object closed, so a field missing from them fails validation. */
@@ -674,7 +680,12 @@ describe('connector responses against src/core/result.ts', () => {
         ],
         [
             'SignOutPending',
-            { requestId: result.requestId, status: 'running', statusUrl: 'https://func.example.net/api/signouts/x' },
+            {
+                requestId: result.requestId,
+                status: 'running',
+                statusUrl: 'https://func.example.net/api/signouts/x',
+                progress: record.progress,
+            },
         ],
         ['SignOutHistory', { items: [summary], continuationToken: 'abc' }],
         ['Error', badRequest([problem]).jsonBody],
