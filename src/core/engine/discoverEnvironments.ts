@@ -1,6 +1,7 @@
 import { mapWithConcurrency } from '../concurrency';
 import { AuthenticationFailedError, ServiceError } from '../errors';
 import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
+import { environmentsOfTypes } from './environmentSelection';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
 /** One environment as a pass sees it: its sessions listed once for all users of the request. */
@@ -21,6 +22,8 @@ const NO_SESSIONS: SessionIndex = new Map();
 
 export interface DiscoveryOptions {
     environments: 'all' | readonly string[];
+    /** With `all`: only environments of these types. */
+    environmentTypes?: readonly string[];
     applicationFamily: string;
     needBcUsers: boolean;
     concurrency: number;
@@ -54,7 +57,7 @@ export async function discoverEnvironments(
     }
     const wanted =
         options.environments === 'all'
-            ? listed.map((env) => ({ name: env.name, found: env }))
+            ? environmentsOfTypes(listed, options.environmentTypes).map((env) => ({ name: env.name, found: env }))
             : options.environments.map((name) => ({
                   name,
                   found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()),

@@ -60,6 +60,7 @@ export async function runSignOut(
     const discovery = needBc
         ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
               environments: request.environments,
+              environmentTypes: request.environmentTypes,
               applicationFamily: request.applicationFamily,
               needBcUsers: true,
               concurrency: settings.bcConcurrency,
