@@ -18,24 +18,17 @@ export async function releaseHold(request: HttpRequest, context: InvocationConte
     const id = request.params.id ?? '';
     const ref = parseHeldId(id);
     if (!ref) return badRequest([{ field: 'id', reason: 'is not the id of a hold or watch (GET /api/holds)' }]);
-    const { endEarly } = await import('../core/service/earlyRelease');
+    const { endEarly, NOT_ENDED } = await import('../core/service/earlyRelease');
     const outcome = await endEarly(ref, caller.caller, `release:${context.invocationId}`, await services());
-    switch (outcome.kind) {
-        case 'not-found':
-            return errorResponse(404, 'not-found', 'No hold or watch with this id is in force.', [
-                { field: 'id', reason: 'names no hold or watch in force: it ended or was released already' },
-            ]);
-        case 'busy':
-            return errorResponse(
-                503,
-                'sweep-running',
-                'The sweep is acting on holds and watches right now; try again.',
-                [],
-                { 'Retry-After': String(SWEEP_BUSY_RETRY_AFTER_SECONDS) },
-            );
-        default:
-            return { status: 200, jsonBody: { id, outcome: outcome.kind, detail: outcome.detail } };
+    if (outcome.kind === 'not-found') {
+        const { code, message, reason } = NOT_ENDED['not-found'];
+        return errorResponse(404, code, message, [{ field: 'id', reason }]);
     }
+    if (outcome.kind === 'busy')
+        return errorResponse(503, NOT_ENDED.busy.code, NOT_ENDED.busy.message, [], {
+            'Retry-After': String(SWEEP_BUSY_RETRY_AFTER_SECONDS),
+        });
+    return { status: 200, jsonBody: { id, outcome: outcome.kind, detail: outcome.detail } };
 }
 
 app.http('releaseHold', {

@@ -23,6 +23,9 @@ interface App {
     status: Handler;
     list: Handler;
     health: Handler;
+    environments: Handler;
+    holds: Handler;
+    release: Handler;
     audit: () => Promise<{ getRequest(id: string): Promise<unknown> }>;
 }
 
@@ -51,6 +54,9 @@ async function withApp<T>(env: Record<string, string | undefined>, use: (app: Ap
                 status: (await import('../../src/functions/getSignOutStatus')).getSignOutStatus,
                 list: (await import('../../src/functions/listSignOuts')).listSignOuts,
                 health: (await import('../../src/functions/health')).health,
+                environments: (await import('../../src/functions/listEnvironments')).listEnvironments,
+                holds: (await import('../../src/functions/listHolds')).listHolds,
+                release: (await import('../../src/functions/releaseHold')).releaseHold,
                 audit: async () => (await sharedServiceDependencies()).audit,
             };
             apply(saved);
@@ -165,7 +171,34 @@ const routes: RouteCase[] = [
         handler: 'list',
         allowed: 200,
     },
+    {
+        name: 'GET /api/environments',
+        role: 'SignOut.Read',
+        request: (header) => get('environments', header),
+        handler: 'environments',
+        allowed: 200,
+    },
+    {
+        name: 'GET /api/holds',
+        role: 'SignOut.Read',
+        request: (header) => get('holds', header),
+        handler: 'holds',
+        allowed: 200,
+    },
+    {
+        name: 'POST /api/holds/{id}/release',
+        role: 'SignOut.Block',
+        request: (header) => {
+            const request = post(`holds/${UNKNOWN_HOLD}/release`, {}, header);
+            request.params.id = UNKNOWN_HOLD;
+            return request;
+        },
+        handler: 'release',
+        // Well-formed, in force nowhere: a caller holding the role gets as far as the look-up.
+        allowed: 404,
+    },
 ];
+const UNKNOWN_HOLD = Buffer.from(JSON.stringify(['w', 'no-such-request', alice.id])).toString('base64url');
 const OTHER_ROLES = (role: string) => ['SignOut.Request', 'SignOut.Block', 'SignOut.Read'].filter((r) => r !== role);
 
 describe.each(routes)('$name', (route) => {

@@ -1,4 +1,5 @@
-import type { HttpResponseInit, InvocationContext, HttpRequest } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { main } from '../../src/cli/main';
 import { sharedServiceDependencies } from '../../src/composition/serviceDependencies';
 import type { HeldEntry } from '../../src/core/service/activeHolds';
 import { SWEEP_LEASE } from '../../src/core/service/sweep';
@@ -9,6 +10,7 @@ import { runQueuedSignOut } from '../../src/functions/runQueuedSignOut';
 import { FIXTURE } from '../simulator';
 import { startAppHarness, type AppHarness } from '../support/appHarness';
 import { httpRequest, invocationContext, plain, pumpQueue, type CapturedLog } from '../support/hostEmulation';
+import { memoryIo } from '../unit/cli/memoryIo';
 
 /**
  * Holds and watches an admin can see and end: through the HTTP handlers, against the simulator, asserting on what the
@@ -245,5 +247,56 @@ describe('POST /api/holds/{id}/release', () => {
         }
         expect(await release(id)).toMatchObject({ status: 200, body: { outcome: 'released' } });
         expect(harness.simulator.state.users.get(alice.id)?.accountEnabled).toBe(true);
+    });
+});
+
+describe('bc-signout holds and bc-signout release', () => {
+    const cli = async (argv: string[]) => {
+        const io = memoryIo({ env: harness.settings });
+        const code = await main(argv, io);
+        return { code, stdout: io.out(), stderr: io.err() };
+    };
+
+    it('lists the holds with the command that ends each, and releases one', async () => {
+        const signedOut = await cli([
+            'signout',
+            '-u',
+            dan.userPrincipalName,
+            '-r',
+            'holds from the CLI',
+            '--env',
+            'SANDBOX',
+            '--block',
+            '1h',
+            '--watch-minutes',
+            '0',
+        ]);
+        expect(signedOut.code).toBe(0);
+        expect(harness.simulator.state.users.get(dan.id)?.accountEnabled).toBe(false);
+
+        const listed = await cli(['holds']);
+        expect(listed.code).toBe(0);
+        const line = listed.stdout
+            .split('\n')
+            .findIndex((text) => text.startsWith(`sign-in blocked: ${dan.userPrincipalName}, until `));
+        expect(line).toBeGreaterThanOrEqual(0);
+        const command = listed.stdout.split('\n')[line + 1]?.trim() ?? '';
+        expect(command).toMatch(/^bc-signout release [A-Za-z0-9_-]+$/);
+
+        const json = JSON.parse((await cli(['holds', '--json'])).stdout) as { value: HeldEntry[] };
+        const id = command.split(' ')[2]!;
+        expect(json.value.find((entry) => entry.id === id)).toMatchObject({
+            objectId: dan.id,
+            reason: 'holds from the CLI',
+        });
+
+        const released = await cli(['release', id]);
+        expect([released.code, released.stdout]).toEqual([0, expect.stringMatching(/^Released: sign-in unblocked/)]);
+        expect(harness.simulator.state.users.get(dan.id)?.accountEnabled).toBe(true);
+
+        const again = await cli(['release', id, '--json']);
+        expect(again.code).toBe(4);
+        expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'not-found', details: [{ field: 'id' }] } });
+        expect((await cli(['release', 'nonsense'])).code).toBe(4);
     });
 });

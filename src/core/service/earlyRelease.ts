@@ -11,6 +11,16 @@ export type EarlyRelease =
     /** The sweep (or another early release) is acting on holds and watches right now. */
     | { kind: 'busy' };
 
+/** What a caller is told when nothing was ended, the same from every entry point. */
+export const NOT_ENDED = {
+    'not-found': {
+        code: 'not-found',
+        message: 'No hold or watch with this id is in force: it ended or was released already.',
+        reason: 'names no hold or watch in force',
+    },
+    busy: { code: 'sweep-running', message: 'The sweep is acting on holds and watches right now; try again.' },
+} as const;
+
 /** Long enough for one release (a Graph or BC read and write); the sweep waits at most this long for it. */
 export const EARLY_RELEASE_LEASE_IN_MS = 60_000;
 
