@@ -26,6 +26,7 @@ interface App {
     environments: Handler;
     holds: Handler;
     release: Handler;
+    doctor: Handler;
     audit: () => Promise<{ getRequest(id: string): Promise<unknown> }>;
 }
 
@@ -57,6 +58,7 @@ async function withApp<T>(env: Record<string, string | undefined>, use: (app: Ap
                 environments: (await import('../../src/functions/listEnvironments')).listEnvironments,
                 holds: (await import('../../src/functions/listHolds')).listHolds,
                 release: (await import('../../src/functions/releaseHold')).releaseHold,
+                doctor: (await import('../../src/functions/doctor')).doctor,
                 audit: async () => (await sharedServiceDependencies()).audit,
             };
             apply(saved);
@@ -196,6 +198,14 @@ const routes: RouteCase[] = [
         handler: 'release',
         // Well-formed, in force nowhere: a caller holding the role gets as far as the look-up.
         allowed: 404,
+    },
+    {
+        name: 'GET /api/doctor',
+        role: 'SignOut.Read',
+        request: (header) => get('doctor', header),
+        handler: 'doctor',
+        // The report itself: this simulator's tokens are opaque, so the permissions they carry cannot be read.
+        allowed: 503,
     },
 ];
 const UNKNOWN_HOLD = Buffer.from(JSON.stringify(['w', 'no-such-request', alice.id])).toString('base64url');

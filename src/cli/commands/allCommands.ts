@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { doctorCommand } from './doctor';
 import { exportAuditCommand } from './exportAudit';
 import { historyCommand } from './history';
 import { holdsCommand } from './holds';
@@ -22,4 +23,5 @@ export const ALL_COMMANDS: readonly Command[] = [
     sweepCommand,
     holdsCommand,
     releaseCommand,
+    doctorCommand,
 ];
