@@ -2,6 +2,7 @@ import { main } from '../../src/cli/main';
 import type { DoctorCheck, DoctorReport } from '../../src/core/doctor/runDoctor';
 import { doctor } from '../../src/functions/doctor';
 import { FIXTURE, servicePrincipalIdOf } from '../simulator';
+import { DEFAULT_GRAPH_PERMISSIONS } from '../simulator/state';
 import { startAppHarness, type AppHarness } from '../support/appHarness';
 import { httpRequest, invocationContext, plain } from '../support/hostEmulation';
 import { memoryIo } from '../unit/cli/memoryIo';
@@ -20,6 +21,7 @@ afterAll(async () => harness.close());
 /** The state every case starts from: everything granted and authorised, UAT included. */
 beforeEach(() => {
     const state = harness.simulator.state;
+    for (const permission of DEFAULT_GRAPH_PERMISSIONS) state.graphPermissions.add(permission);
     state.environment('UAT').automationAuthorized = true;
     state.adminCenterAuthorized = true;
 });
@@ -73,39 +75,27 @@ describe('bc-signout doctor', () => {
     });
 
     it('fails a needed Graph permission the token lacks, with the command that grants it', async () => {
-        const permissions = harness.simulator.state.graphPermissions;
-        permissions.delete('User.RevokeSessions.All');
-        try {
-            const { code, report } = await runDoctor();
-            expect(code).toBe(2);
-            expect(failing(report)).toEqual(['Microsoft Graph permission User.RevokeSessions.All']);
-            const check = checkTitled(report, 'Microsoft Graph permission User.RevokeSessions.All');
-            expect(check.fix).toBe(
-                `grant it (docs/permissions.md): ./scripts/grant-permissions.sh ${servicePrincipalIdOf(FIXTURE.clientId)}`,
-            );
-            expect(await doctorText()).toContain(
-                '  ✗ Microsoft Graph permission User.RevokeSessions.All: not granted: ',
-            );
-        } finally {
-            permissions.add('User.RevokeSessions.All');
-        }
+        harness.simulator.state.graphPermissions.delete('User.RevokeSessions.All');
+        const { code, report } = await runDoctor();
+        expect(code).toBe(2);
+        expect(failing(report)).toEqual(['Microsoft Graph permission User.RevokeSessions.All']);
+        const check = checkTitled(report, 'Microsoft Graph permission User.RevokeSessions.All');
+        expect(check.fix).toBe(
+            `grant it (docs/permissions.md): ./scripts/grant-permissions.sh ${servicePrincipalIdOf(FIXTURE.clientId)}`,
+        );
+        expect(await doctorText()).toContain('  ✗ Microsoft Graph permission User.RevokeSessions.All: not granted: ');
     });
 
     it('warns, and still exits 0, when only an optional permission is missing', async () => {
-        const permissions = harness.simulator.state.graphPermissions;
-        permissions.delete('User.EnableDisableAccount.All');
-        try {
-            const { code, report } = await runDoctor();
-            expect(code).toBe(0);
-            expect(
-                checkTitled(report, 'Microsoft Graph permission User.EnableDisableAccount.All (optional)'),
-            ).toMatchObject({
-                status: 'warn',
-                fix: expect.stringMatching(/grant-permissions\.sh \S+ --with-block$/),
-            });
-        } finally {
-            permissions.add('User.EnableDisableAccount.All');
-        }
+        harness.simulator.state.graphPermissions.delete('User.EnableDisableAccount.All');
+        const { code, report } = await runDoctor();
+        expect(code).toBe(0);
+        expect(
+            checkTitled(report, 'Microsoft Graph permission User.EnableDisableAccount.All (optional)'),
+        ).toMatchObject({
+            status: 'warn',
+            fix: expect.stringMatching(/grant-permissions\.sh \S+ --with-block$/),
+        });
     });
 
     it('fails an environment whose Automation API refuses the app, naming the page to add it on', async () => {

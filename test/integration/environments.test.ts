@@ -16,6 +16,15 @@ beforeAll(async () => {
 afterAll(async () => harness.close());
 
 const context = (name: string) => invocationContext(name, {}, logs);
+const accept = async (body: Record<string, unknown>) =>
+    plain(
+        await acceptSignOut(
+            httpRequest('POST', `${BASE}/signouts`, {
+                body: { users: [FIXTURE.users.alice.userPrincipalName], ...body },
+            }),
+            context('acceptSignOut'),
+        ),
+    );
 const listing = async (query = '') =>
     plain(await listEnvironments(httpRequest('GET', `${BASE}/environments${query}`), context('listEnvironments')));
 
@@ -52,18 +61,7 @@ describe('GET /api/environments', () => {
 
 describe('a request that chooses environments by type', () => {
     it('acts only in the active environments of that type', async () => {
-        const accepted = plain(
-            await acceptSignOut(
-                httpRequest('POST', `${BASE}/signouts`, {
-                    body: {
-                        users: [FIXTURE.users.alice.userPrincipalName],
-                        reason: 'by type',
-                        environmentTypes: ['Sandbox'],
-                    },
-                }),
-                context('acceptSignOut'),
-            ),
-        );
+        const accepted = await accept({ reason: 'by type', environmentTypes: ['Sandbox'] });
         expect(accepted.status).toBe(202);
         const { requestId } = accepted.body as { requestId: string };
         await pumpQueue(harness.connectionString, harness.queueName, runQueuedSignOut, { logs });
@@ -87,19 +85,11 @@ describe('a request that chooses environments by type', () => {
     });
 
     it('refuses names and types together with 400 naming environmentTypes, and queues nothing', async () => {
-        const refused = plain(
-            await acceptSignOut(
-                httpRequest('POST', `${BASE}/signouts`, {
-                    body: {
-                        users: [FIXTURE.users.alice.userPrincipalName],
-                        reason: 'both',
-                        environments: ['PRODUCTION'],
-                        environmentTypes: ['Production'],
-                    },
-                }),
-                context('acceptSignOut'),
-            ),
-        );
+        const refused = await accept({
+            reason: 'both',
+            environments: ['PRODUCTION'],
+            environmentTypes: ['Production'],
+        });
         expect(refused.status).toBe(400);
         expect((refused.body as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual(
             ['environmentTypes'],

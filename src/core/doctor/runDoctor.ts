@@ -3,7 +3,7 @@ import { AuthenticationFailedError, ConfigurationError, ServiceError } from '../
 import type { BcEnvironment } from '../ports/businessCentral';
 import type { TenantServices } from '../service/serviceDependencies';
 import { permissionNeeds, type PermissionNeed } from './permissions';
-import type { DoctorProbes, TokenResource } from './probes';
+import type { DoctorProbes, TokenGrant, TokenResource } from './probes';
 
 /** pass: works; fail: needed and not working; warn: optional, or worth a look; skip: not checked, and why. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -80,39 +80,9 @@ async function grantChecks(
     try {
         grant = await probes.tokenGrant(tenantId, resource);
     } catch (error) {
-        return {
-            checks: [
-                {
-                    title: `${label}: app token`,
-                    status: 'fail',
-                    detail: `no token was issued (${failureOf(error)})`,
-                    fix: 'check the credential settings (AUTH_MODE, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH) and that the app is consented in this tenant',
-                },
-            ],
-        };
+        grant = { kind: 'none' as const, error };
     }
-    if (grant.kind === 'delegated')
-        return {
-            checks: [
-                {
-                    title: `${label}: application permissions`,
-                    status: 'warn',
-                    detail: 'signed in as a person (delegated): calls carry that person’s own admin roles, so the app’s permissions are not checked here',
-                    fix: 'run the doctor with the app’s credentials, or call GET /api/doctor on the deployed app',
-                },
-            ],
-        };
-    if (grant.kind === 'unreadable')
-        return {
-            checks: [
-                {
-                    title: `${label}: application permissions`,
-                    status: 'fail',
-                    detail: 'the token is not readable, so the permissions it carries are unknown',
-                    fix: 'check the permissions in Entra ID (Enterprise applications → the app → Permissions) against docs/permissions.md',
-                },
-            ],
-        };
+    if (grant.kind !== 'application') return { checks: [{ title: `${label}: app token`, ...unusableGrant(grant) }] };
     const roles = new Set(grant.roles);
     const checks = needs
         .filter((need) => need.resource === resource)
@@ -128,6 +98,32 @@ async function grantChecks(
             };
         });
     return { checks, roles };
+}
+
+/** Why a token's permissions could not be checked: no token, one issued to a person, or one that cannot be read. */
+function unusableGrant(
+    grant: Exclude<TokenGrant, { kind: 'application' }> | { kind: 'none'; error: unknown },
+): Omit<DoctorCheck, 'title'> {
+    switch (grant.kind) {
+        case 'none':
+            return {
+                status: 'fail',
+                detail: `no token was issued (${failureOf(grant.error)})`,
+                fix: 'check the credential settings (AUTH_MODE, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH) and that the app is consented in this tenant',
+            };
+        case 'delegated':
+            return {
+                status: 'warn',
+                detail: 'signed in as a person (delegated): calls carry that person’s own admin roles, so the app’s permissions are not checked here',
+                fix: 'run the doctor with the app’s credentials, or call GET /api/doctor on the deployed app',
+            };
+        case 'unreadable':
+            return {
+                status: 'fail',
+                detail: 'the token is not readable, so the permissions it carries are unknown',
+                fix: 'check the permissions in Entra ID (Enterprise applications → the app → Permissions) against docs/permissions.md',
+            };
+    }
 }
 
 async function adminCenterCheck(

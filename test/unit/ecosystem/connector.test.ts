@@ -433,6 +433,10 @@ describe('connector request body against the API schema (src/core/request/signOu
             )
             .map(([at]) => at);
         expect(contradictions).toEqual([]);
+        // The connector's README says the same as its definition.
+        const readme = fs.readFileSync(path.join(CONNECTOR_DIR, 'README.md'), 'utf8');
+        expect(readme).not.toMatch(/leave (it|this field) empty/i);
+        expect(readme).toMatch(/leave the field out[^.]*for every active environment/);
         const environments = connectorBody.properties?.environments;
         expect(environments?.minItems).toBe(1);
         expect(environments?.description).toMatch(/leave this field out/);
