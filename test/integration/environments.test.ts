@@ -1,3 +1,4 @@
+import { sharedServiceDependencies } from '../../src/composition/serviceDependencies';
 import { acceptSignOut } from '../../src/functions/acceptSignOut';
 import { getSignOutStatus } from '../../src/functions/getSignOutStatus';
 import { listEnvironments } from '../../src/functions/listEnvironments';
@@ -81,6 +82,9 @@ describe('a request that chooses environments by type', () => {
             result: { environments: { name: string }[] };
         };
         expect(body.request.environmentTypes).toEqual(['Sandbox']);
+        const { audit } = await sharedServiceDependencies();
+        const acceptance = (await audit.listEvents(requestId)).find((event) => event.type === 'request-accepted');
+        expect(acceptance?.data).toMatchObject({ environments: 'all', environmentTypes: ['Sandbox'] });
         expect(body.result.environments.map((env) => env.name).sort()).toEqual(['OLD-SANDBOX', 'SANDBOX', 'UAT']);
     });
 

@@ -87,6 +87,7 @@ export async function claimRequest(
                 ticket: request.ticket ?? null,
                 users: request.users,
                 environments: request.environments,
+                ...(request.environmentTypes && { environmentTypes: request.environmentTypes }),
                 actions: request.actions,
                 dryRun: request.dryRun,
                 requestSha256: parsed.contentSha256,
