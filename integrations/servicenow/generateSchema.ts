@@ -21,7 +21,10 @@ const DESCRIPTIONS: Record<RequestField, string> = {
         'Id of the request. Leave it out: the service derives it from the ticket and what is asked, so a message delivered twice runs once.',
     tenantId: "Entra tenant to act in, when the deployment serves several. Default: the deployment's tenant.",
     users: 'Users to sign out: user principal names (name@contoso.com) or Entra object ids.',
-    environments: 'Business Central environment names, or "all" (the default) for every active environment.',
+    environments:
+        'Business Central environment names, or "all" (the default) for every active environment. Leave it out when choosing environments by type.',
+    environmentTypes:
+        'Instead of names: every active environment of these types ("Production", "Sandbox"). Not together with environments.',
     applicationFamily: 'Business Central application family.',
     actions:
         'What to do. Default: revoke Entra sessions and cancel Business Central sessions; no block, no disable. A hold is {"mode": "off" | "permanent"}, {"mode": "for", "minutes": n} or {"mode": "until", "until": "<ISO 8601 with offset>"}.',

@@ -15,7 +15,11 @@ export function formatRecordHeader(record: RequestRecord): string[] {
         lines.push(`Ticket    ${request?.ticket?.system ?? ''}${request?.ticket ? ' ' : ''}${record.ticketNumber}`);
     if (request) {
         lines.push(`Users     ${request.users.join(', ')}`);
-        lines.push(`Envs      ${request.environments === 'all' ? 'all active' : request.environments.join(', ')}`);
+        const chosen =
+            request.environments !== 'all'
+                ? request.environments.join(', ')
+                : `all active${request.environmentTypes ? ` of type ${request.environmentTypes.join(', ')}` : ''}`;
+        lines.push(`Envs      ${chosen}`);
         if (request.dryRun) lines.push('Dry run   yes');
     }
     if (record.leaseOwner && record.leaseUntil) lines.push(`Lease     ${record.leaseOwner} until ${record.leaseUntil}`);

@@ -12,6 +12,7 @@ export const REQUEST_OPTIONS = {
     tenant: { type: 'string' },
     reason: { type: 'string', short: 'r' },
     env: { type: 'string', short: 'e', multiple: true },
+    'env-type': { type: 'string', multiple: true },
     block: { type: 'string' },
     'disable-bc': { type: 'string' },
     'no-revoke': { type: 'boolean' },
@@ -35,6 +36,8 @@ Request:
   --tenant <tenant id>        the Entra tenant to act in (a GUID): AZURE_TENANT_ID (the default) or one of
                               ALLOWED_TENANT_IDS
   -e, --env <name>            a Business Central environment; repeat or comma-separate; default: all active ones
+  --env-type <type>           instead of --env: every active environment of this type (Production or Sandbox);
+                              repeat or comma-separate
   --block <duration>          also block Entra sign-in: 60m, 2h, 1d, until:<ISO time> or permanent
   --disable-bc <duration>     also disable the BC user in each environment, same durations
   --no-revoke                 do not revoke Entra sign-in sessions
@@ -84,10 +87,8 @@ export async function requestInputOf(parsed: RequestArguments, io: CliIo): Promi
     if (values.reason === undefined)
         problems.add('--reason', 'is required: why the users are signed out (kept in the audit trail)');
 
-    const environments = (values.env ?? [])
-        .flatMap((env) => env.split(','))
-        .map((env) => env.trim())
-        .filter(Boolean);
+    const environments = listOption(values.env);
+    const environmentTypes = listOption(values['env-type']);
     return {
         problems: problems.problems,
         input: {
@@ -98,6 +99,7 @@ export async function requestInputOf(parsed: RequestArguments, io: CliIo): Promi
                 environments:
                     environments.length === 1 && environments[0]!.toLowerCase() === 'all' ? 'all' : environments,
             }),
+            ...(environmentTypes.length > 0 && { environmentTypes }),
             actions: {
                 revokeSessions: values['no-revoke'] !== true,
                 cancelBcSessions: values['no-cancel'] !== true,
@@ -109,4 +111,12 @@ export async function requestInputOf(parsed: RequestArguments, io: CliIo): Promi
             ...(values['request-id'] !== undefined && { requestId: values['request-id'] }),
         },
     };
+}
+
+/** A repeatable option whose values may also be comma-separated. */
+function listOption(values: readonly string[] | undefined): string[] {
+    return (values ?? [])
+        .flatMap((value) => value.split(','))
+        .map((value) => value.trim())
+        .filter(Boolean);
 }

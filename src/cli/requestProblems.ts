@@ -7,6 +7,7 @@ import type { FieldProblem } from '../core/errors';
 const OPTION_OF_FIELD: readonly (readonly [field: string, option: string])[] = [
     ['tenantId', '--tenant'],
     ['reason', '--reason'],
+    ['environmentTypes', '--env-type'],
     ['environments', '--env'],
     ['actions.blockSignIn', '--block'],
     ['actions.disableBcUser', '--disable-bc'],

@@ -8,6 +8,8 @@ import type { GuardConfiguration } from '../core/guard/protectedEntries';
 import { ProtectedSetCache } from '../core/guard/protectedSetCache';
 import { ThrottleNoticeBoard } from '../core/ports/throttling';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
+import type { AuditStore } from '../core/ports/auditStore';
+import type { RequestQueue } from '../core/ports/requestQueue';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
 import { tenantServicesFactory } from './tenantServices';
@@ -67,38 +69,47 @@ function storageCredential(config: AppConfig, clientId: string | undefined): Tok
     return createCredential(clientId ? { ...config.identity, mode: 'managed-identity', clientId } : config.identity);
 }
 
+/** The audit store of a configuration: its tables are created when missing, so this is also a reachability check. */
+export function auditStoreFor(config: AppConfig): Promise<AuditStore> {
+    const storage = config.storage;
+    // Loaded on first use, like the other storage and identity SDKs: cold starts should not pay for it.
+    return import('../clients/audit/tableAuditStore').then(({ TableAuditStore }) =>
+        TableAuditStore.create({
+            connection:
+                storage.kind === 'connection-string'
+                    ? { connectionString: storage.connectionString }
+                    : {
+                          tableServiceUri: storage.tableServiceUri,
+                          credential: storageCredential(config, storage.clientId),
+                      },
+            tablePrefix: config.auditTablePrefix,
+            ...(config.auditSigningKey && { signingKey: config.auditSigningKey }),
+        }),
+    );
+}
+
+/** The request queue of a configuration, created (with its poison queue) when missing. */
+export function requestQueueFor(config: AppConfig): Promise<RequestQueue> {
+    const storage = config.storage;
+    return StorageRequestQueue.create(
+        storage.kind === 'connection-string'
+            ? { connectionString: storage.connectionString }
+            : {
+                  queueServiceUri: storage.queueServiceUri,
+                  credential: storageCredential(config, storage.clientId),
+              },
+        config.queueName,
+    );
+}
+
 /** Wires the real adapters for a configuration. Tests and the CLI call it with their own configuration. */
 export async function createServiceDependencies(
     config: AppConfig,
     overrides: Partial<ServiceDependencies> = {},
 ): Promise<ServiceDependencies> {
-    const storage = config.storage;
     const [audit, queue] = await Promise.all([
-        overrides.audit ??
-            // Loaded on first use, like the other storage and identity SDKs: cold starts should not pay for it.
-            import('../clients/audit/tableAuditStore').then(({ TableAuditStore }) =>
-                TableAuditStore.create({
-                    connection:
-                        storage.kind === 'connection-string'
-                            ? { connectionString: storage.connectionString }
-                            : {
-                                  tableServiceUri: storage.tableServiceUri,
-                                  credential: storageCredential(config, storage.clientId),
-                              },
-                    tablePrefix: config.auditTablePrefix,
-                    ...(config.auditSigningKey && { signingKey: config.auditSigningKey }),
-                }),
-            ),
-        overrides.queue ??
-            StorageRequestQueue.create(
-                storage.kind === 'connection-string'
-                    ? { connectionString: storage.connectionString }
-                    : {
-                          queueServiceUri: storage.queueServiceUri,
-                          credential: storageCredential(config, storage.clientId),
-                      },
-                config.queueName,
-            ),
+        overrides.audit ?? auditStoreFor(config),
+        overrides.queue ?? requestQueueFor(config),
     ]);
     const throttling = overrides.throttling ?? new ThrottleNoticeBoard();
     const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, throttling);

@@ -10,7 +10,7 @@ type Checks = Record<string, string>;
  * GET /api/health: configuration valid, storage reachable, and every served tenant's protected accounts resolved
  * (a protected entry that does not resolve stops all work, so health names it). Names a bad setting or entry,
  * never a value of a secret. Needs a function key but no token (an availability probe has none): it is on App
- * Service authentication's excluded paths.
+ * Service authentication's excluded paths. The deep check of every prerequisite needs a token: GET /api/doctor.
  */
 export async function health(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     let tenants: readonly string[];

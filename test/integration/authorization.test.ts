@@ -23,6 +23,10 @@ interface App {
     status: Handler;
     list: Handler;
     health: Handler;
+    environments: Handler;
+    holds: Handler;
+    release: Handler;
+    doctor: Handler;
     audit: () => Promise<{ getRequest(id: string): Promise<unknown> }>;
 }
 
@@ -51,6 +55,10 @@ async function withApp<T>(env: Record<string, string | undefined>, use: (app: Ap
                 status: (await import('../../src/functions/getSignOutStatus')).getSignOutStatus,
                 list: (await import('../../src/functions/listSignOuts')).listSignOuts,
                 health: (await import('../../src/functions/health')).health,
+                environments: (await import('../../src/functions/listEnvironments')).listEnvironments,
+                holds: (await import('../../src/functions/listHolds')).listHolds,
+                release: (await import('../../src/functions/releaseHold')).releaseHold,
+                doctor: (await import('../../src/functions/doctor')).doctor,
                 audit: async () => (await sharedServiceDependencies()).audit,
             };
             apply(saved);
@@ -165,7 +173,42 @@ const routes: RouteCase[] = [
         handler: 'list',
         allowed: 200,
     },
+    {
+        name: 'GET /api/environments',
+        role: 'SignOut.Read',
+        request: (header) => get('environments', header),
+        handler: 'environments',
+        allowed: 200,
+    },
+    {
+        name: 'GET /api/holds',
+        role: 'SignOut.Read',
+        request: (header) => get('holds', header),
+        handler: 'holds',
+        allowed: 200,
+    },
+    {
+        name: 'POST /api/holds/{id}/release',
+        role: 'SignOut.Block',
+        request: (header) => {
+            const request = post(`holds/${UNKNOWN_HOLD}/release`, {}, header);
+            request.params.id = UNKNOWN_HOLD;
+            return request;
+        },
+        handler: 'release',
+        // Well-formed, in force nowhere: a caller holding the role gets as far as the look-up.
+        allowed: 404,
+    },
+    {
+        name: 'GET /api/doctor',
+        role: 'SignOut.Read',
+        request: (header) => get('doctor', header),
+        handler: 'doctor',
+        // The report itself: this simulator's tokens are opaque, so the permissions they carry cannot be read.
+        allowed: 503,
+    },
 ];
+const UNKNOWN_HOLD = Buffer.from(JSON.stringify(['w', 'no-such-request', alice.id])).toString('base64url');
 const OTHER_ROLES = (role: string) => ['SignOut.Request', 'SignOut.Block', 'SignOut.Read'].filter((r) => r !== role);
 
 describe.each(routes)('$name', (route) => {

@@ -36,6 +36,14 @@ export function handleBcAdmin(req: SimRequest, deps: BcAdminDeps): SimResponse {
     const [admin, version = '', applications, ...rest] = req.segments;
     if (admin !== 'admin' || applications !== 'applications') return noRoute(req);
     if (!VERSION.test(version)) return bcAdminError(404, 'Unknown', `The API version '${version}' does not exist.`);
+    // The app must be on the admin center's authorized apps page and hold AdminCenter.ReadWrite.All (platform-facts
+    // §2). The real answer is not documented: the simulator answers 403 in the API's own error shape.
+    if (!deps.state.adminCenterAuthorized || !deps.state.bcPermissions.has('AdminCenter.ReadWrite.All'))
+        return bcAdminError(
+            403,
+            'Forbidden',
+            'The application is not authorized to call the Business Central administration center API.',
+        );
     if (rest.length === 1 && rest[0] === 'environments') {
         return req.method === 'GET' ? environmentList(deps.state.environments, deps) : methodNotAllowed(req);
     }

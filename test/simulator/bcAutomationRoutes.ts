@@ -45,6 +45,8 @@ export function handleBcAutomation(req: SimRequest, deps: BcAutomationDeps): Sim
     if (!env.automationAuthorized) {
         return odataError(401, 'Authentication_InvalidCredentials', 'The server has rejected the client credentials.');
     }
+    if (!deps.state.bcPermissions.has('Automation.ReadWrite.All'))
+        return odataError(403, 'Forbidden', 'The application lacks the permission Automation.ReadWrite.All.');
     if (env.status !== 'Active') {
         return TRANSIENT_STATES.has(env.status)
             ? odataError(503, 'ServiceUnavailable', `The environment '${env.name}' is ${env.status}.`, {

@@ -15,7 +15,11 @@ function portFrom(args: readonly string[], env: NodeJS.ProcessEnv): number {
  * so `npm run --silent simulator > local.settings.json` writes the file; everything else goes to standard error.
  */
 async function main(): Promise<void> {
-    const simulator = await startSimulator({ port: portFrom(process.argv.slice(2), process.env) });
+    // JWT-shaped tokens, as Entra issues them: `bc-signout doctor` reads the permissions they carry.
+    const simulator = await startSimulator({
+        port: portFrom(process.argv.slice(2), process.env),
+        accessTokenFormat: 'jwt',
+    });
     console.log(JSON.stringify(localSettingsFor(simulator.settings()), null, 2));
     console.error(`Tenant simulator listening on ${simulator.url} (Ctrl+C stops it).`);
     console.error('Standard output is a complete local.settings.json for it and Azurite (npm run azurite); the');

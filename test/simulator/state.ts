@@ -67,6 +67,12 @@ export const DEFAULT_GRAPH_PERMISSIONS = [
     'AuditLog.Read.All',
 ] as const;
 
+/**
+ * Application permissions (app roles on "Dynamics 365 Business Central") the app was granted: the Admin Center API
+ * answers 403 without `AdminCenter.ReadWrite.All`, the Automation API without `Automation.ReadWrite.All`.
+ */
+export const DEFAULT_BC_PERMISSIONS = ['AdminCenter.ReadWrite.All', 'Automation.ReadWrite.All'] as const;
+
 export interface BcUserRecord {
     userSecurityId: string;
     userName: string;
@@ -167,6 +173,12 @@ export class TenantState {
     /** Directory audit log, oldest first; an entry is listed only `auditLogDelayMs` after its change. */
     readonly directoryAudits: DirectoryAuditRecord[] = [];
     readonly graphPermissions = new Set<string>(DEFAULT_GRAPH_PERMISSIONS);
+    readonly bcPermissions = new Set<string>(DEFAULT_BC_PERMISSIONS);
+    /**
+     * The app is on the admin center's "Authorized Microsoft Entra apps" page (platform-facts §2); false: every
+     * Admin Center API call answers 403, whatever permissions the token carries.
+     */
+    adminCenterAuthorized = true;
     readonly environments: BcEnvironmentRecord[];
     readonly pendingReconnects: PendingReconnect[] = [];
     private nextSessionId = 1000;

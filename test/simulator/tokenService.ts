@@ -85,8 +85,11 @@ export class TokenService {
         return wanted === this.state.tenantId || wanted === this.state.tenantDomain.toLowerCase();
     }
 
-    /** An app-only access token's shape and claims, as Entra issues them; the signature is random, never checked. */
-    private jwtShapedToken(scope: string): string {
+    /**
+     * An app-only access token's shape and claims, as Entra issues them: `roles` holds the application permissions
+     * granted on the resource when the token is issued (none: no claim). The signature is random, never checked.
+     */
+    private jwtShapedToken(scope: string, resource: ResourceName): string {
         const now = Math.floor(Date.now() / 1000);
         const claims = {
             aud: scope.replace(/\/\.default$/, ''),
@@ -99,6 +102,8 @@ export class TokenService {
             idtyp: 'app',
             jti: randomBytes(8).toString('hex'),
         };
+        const roles = [...(resource === 'graph' ? this.state.graphPermissions : this.state.bcPermissions)];
+        if (roles.length > 0) Object.assign(claims, { roles });
         return `${base64url({ typ: 'JWT', alg: 'RS256' })}.${base64url(claims)}.${randomBytes(64).toString('base64url')}`;
     }
 
@@ -168,7 +173,7 @@ export class TokenService {
                 `The resource principal named ${scope} was not found in the tenant named ${this.state.tenantDomain}.`,
             );
         }
-        const token = this.behaviour.accessTokenFormat === 'jwt' ? this.jwtShapedToken(scope) : opaqueToken();
+        const token = this.behaviour.accessTokenFormat === 'jwt' ? this.jwtShapedToken(scope, resource) : opaqueToken();
         this.tokens.set(token, { resource, expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000 });
         return {
             ...jsonResponse(200, {

@@ -1,7 +1,10 @@
 import type { Command } from './command';
+import { doctorCommand } from './doctor';
 import { exportAuditCommand } from './exportAudit';
 import { historyCommand } from './history';
+import { holdsCommand } from './holds';
 import { previewCommand } from './preview';
+import { releaseCommand } from './release';
 import { resumeCommand } from './resume';
 import { signoutCommand } from './signout';
 import { statusCommand } from './status';
@@ -18,4 +21,7 @@ export const ALL_COMMANDS: readonly Command[] = [
     verifyAuditCommand,
     exportAuditCommand,
     sweepCommand,
+    holdsCommand,
+    releaseCommand,
+    doctorCommand,
 ];

@@ -438,6 +438,10 @@ export class TableAuditStore implements AuditStore {
         await storageCall('upsert hold', () => this.tables.holds.upsertEntity(holdEntity(hold), 'Replace'));
     }
 
+    async listHolds(): Promise<HoldRecord[]> {
+        return (await listAll(this.tables.holds, {}, 'list holds')).map(decodeHold);
+    }
+
     async listDueHolds(now: Date): Promise<HoldRecord[]> {
         const filter = odata`releaseAtTime le ${now}`;
         return (await listAll(this.tables.holds, { queryOptions: { filter } }, 'list due holds')).map(decodeHold);

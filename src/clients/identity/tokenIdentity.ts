@@ -1,4 +1,5 @@
 import { GUID_PATTERN, UNSAFE_TEXT_PATTERN } from '../../core/request/patterns';
+import { jwtClaims } from './jwtClaims';
 
 /** Who an access token was issued to, as its claims say. */
 export interface TokenIdentity {
@@ -16,16 +17,9 @@ const MAX_NAME_LENGTH = 256;
  * token it cannot read leaves that identity unknown rather than guessed. The token itself is never kept.
  */
 export function tokenIdentity(token: string): TokenIdentity | undefined {
-    const payload = token.split('.')[1];
-    if (payload === undefined || !/^[A-Za-z0-9_-]+$/.test(payload)) return undefined;
-    let claims: unknown;
-    try {
-        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    } catch {
-        return undefined;
-    }
-    if (typeof claims !== 'object' || claims === null) return undefined;
-    const { oid, appid, azp, upn, preferred_username: preferredUsername } = claims as Record<string, unknown>;
+    const claims = jwtClaims(token);
+    if (!claims) return undefined;
+    const { oid, appid, azp, upn, preferred_username: preferredUsername } = claims;
     const guid = (value: unknown) =>
         typeof value === 'string' && GUID_PATTERN.test(value) ? value.toLowerCase() : undefined;
     const name = [upn, preferredUsername].find(

@@ -44,7 +44,8 @@ export function admissionRefusal(request: SignOutRequest, caller: Caller, policy
     return tenantRefusal(request.tenantId, caller, policy);
 }
 
-function tenantRefusal(tenantId: string, caller: Caller, policy: CallerPolicy): Refusal | undefined {
+/** Why a caller may not read or act in a tenant other than the home tenant, or undefined. */
+export function tenantRefusal(tenantId: string, caller: Caller, policy: CallerPolicy): Refusal | undefined {
     if (tenantId === policy.homeTenantId) return undefined;
     if (policy.managedIdentity)
         return {

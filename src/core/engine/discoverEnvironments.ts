@@ -1,6 +1,7 @@
 import { AuthenticationFailedError, ServiceError } from '../errors';
 import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
 import type { SignOutRequest } from '../request/signOutRequest';
+import { environmentsOfTypes } from './environmentSelection';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
 /** One environment as a pass sees it: its sessions listed once for all users of the request. */
@@ -21,6 +22,8 @@ const NO_SESSIONS: SessionIndex = new Map();
 
 export interface DiscoveryOptions {
     environments: 'all' | readonly string[];
+    /** With `all`: only environments of these types. */
+    environmentTypes?: readonly string[];
     applicationFamily: string;
     needBcUsers: boolean;
 }
@@ -53,7 +56,7 @@ export async function discoverEnvironments(
     }
     const wanted =
         options.environments === 'all'
-            ? listed.map((env) => ({ name: env.name, found: env }))
+            ? environmentsOfTypes(listed, options.environmentTypes).map((env) => ({ name: env.name, found: env }))
             : options.environments.map((name) => ({
                   name,
                   found: listed.find((env) => env.name.toLowerCase() === name.toLowerCase()),
@@ -97,9 +100,12 @@ export async function discoverEnvironments(
 export async function warmUp(
     bcAdmin: BcAdmin,
     bcAutomation: BcAutomation,
-    request: Pick<SignOutRequest, 'environments' | 'applicationFamily'>,
+    request: Pick<SignOutRequest, 'environments' | 'environmentTypes' | 'applicationFamily'>,
 ): Promise<void> {
-    const listed = await bcAdmin.listEnvironments(request.applicationFamily);
+    const listed = environmentsOfTypes(
+        await bcAdmin.listEnvironments(request.applicationFamily),
+        request.environmentTypes,
+    );
     const named = request.environments === 'all' ? undefined : request.environments.map((name) => name.toLowerCase());
     await Promise.all(
         listed

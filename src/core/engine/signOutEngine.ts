@@ -68,6 +68,7 @@ export async function runSignOut(
     const runs: Promise<EnvironmentRun[]> = needBc
         ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
               environments: request.environments,
+              environmentTypes: request.environmentTypes,
               applicationFamily: request.applicationFamily,
               needBcUsers: true,
           }).then((views) => views.map((view) => new EnvironmentRun(view, request, bcContext)))

@@ -266,6 +266,8 @@ export interface AuditStore {
     listWatches(): Promise<WatchRecord[]>;
     deleteWatch(requestId: string, objectId: string): Promise<void>;
     upsertHold(hold: HoldRecord): Promise<void>;
+    /** Every hold not released yet, due or not: what an admin sees and may end early. */
+    listHolds(): Promise<HoldRecord[]>;
     listDueHolds(now: Date): Promise<HoldRecord[]>;
     /** Every hold on one user, from any request: a release must not undo a hold another request still needs. */
     listHoldsFor(objectId: string): Promise<HoldRecord[]>;

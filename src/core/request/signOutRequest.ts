@@ -22,6 +22,9 @@ const MAX_REASON_LENGTH = 500;
 /** How long a block or disable lasts: `{mode: 'for', minutes}`, `{mode: 'until', until}`, `off` or `permanent`. */
 export const HOLD_MODES = ['off', 'for', 'until', 'permanent'] as const;
 export const TICKET_SYSTEMS = ['servicenow', 'jira', 'other'] as const;
+/** The Admin Center API's environment types (platform-facts §2): a request may choose environments by type. */
+export const ENVIRONMENT_TYPES = ['Production', 'Sandbox'] as const;
+export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number];
 
 export type HoldSpec = { kind: 'off' } | { kind: 'permanent' } | { kind: 'until'; until: string };
 
@@ -45,6 +48,8 @@ export interface SignOutRequest {
     tenantId: string;
     users: string[];
     environments: 'all' | string[];
+    /** With `environments` "all": only the active environments of these types. */
+    environmentTypes?: EnvironmentType[];
     applicationFamily: string;
     actions: SignOutActions;
     watchMinutes: number;
@@ -127,6 +132,11 @@ export function requestInputSchema(policy: RequestPolicy) {
                     { error: 'must be "all" or a list of Business Central environment names' },
                 )
                 .default('all'),
+            environmentTypes: z
+                .array(z.enum(ENVIRONMENT_TYPES, { error: `must be one of ${ENVIRONMENT_TYPES.join(', ')}` }))
+                .min(1, 'must name at least one environment type')
+                .max(ENVIRONMENT_TYPES.length, `must name at most ${ENVIRONMENT_TYPES.length} environment types`)
+                .optional(),
             applicationFamily: z
                 .string()
                 .regex(APPLICATION_FAMILY_PATTERN, 'must be letters and digits, e.g. BusinessCentral')
@@ -216,7 +226,13 @@ function foldUsers(users: readonly string[]): string[] {
  */
 export function deriveRequestId(
     ticket: Ticket,
-    what: { users: readonly string[]; environments: 'all' | readonly string[]; actions: unknown; dryRun: boolean },
+    what: {
+        users: readonly string[];
+        environments: 'all' | readonly string[];
+        environmentTypes?: readonly EnvironmentType[];
+        actions: unknown;
+        dryRun: boolean;
+    },
 ): string {
     const canonical = JSON.stringify([
         ticket.system,
@@ -226,6 +242,7 @@ export function deriveRequestId(
         what.environments,
         what.actions,
         what.dryRun,
+        ...typesPart(what.environmentTypes),
     ]);
     const digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
     return `${ticket.system}-${ticket.number}-${digest}`;
@@ -256,8 +273,17 @@ function requestContentSha256(raw: RawRequest, tenantId: string): string {
         raw.ticket ? [raw.ticket.system, raw.ticket.number, raw.ticket.id ?? null] : null,
         raw.callbackUrl ?? null,
         raw.dryRun,
+        ...typesPart(raw.environmentTypes),
     ]);
     return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The environment types as a trailing part of a canonical form, only when given: a request without them keeps the
+ * hash and derived id it had before types existed, so a resubmission across an upgrade is the same request.
+ */
+function typesPart(types: readonly EnvironmentType[] | undefined): EnvironmentType[][] {
+    return types ? [[...new Set(types)].sort()] : [];
 }
 
 type RawRequest = z.infer<ReturnType<typeof requestInputSchema>>;
@@ -319,6 +345,12 @@ export function parseSignOutRequest(
         if (hold.kind === 'until' && Date.parse(hold.until) <= now.getTime())
             problems.push({ field, reason: 'must be in the future' });
     }
+    // `environments` defaults to "all", so whether it was given is read from the input itself.
+    if (raw.environmentTypes && (input as Record<string, unknown>).environments !== undefined)
+        problems.push({
+            field: 'environmentTypes',
+            reason: 'must not be given with environments: choose environments by name or by type, not both',
+        });
     if (
         Object.values(actions).every(
             (action) => action === false || (typeof action === 'object' && action.kind === 'off'),
@@ -329,13 +361,20 @@ export function parseSignOutRequest(
 
     const users = foldUsers(raw.users);
     const environments = raw.environments === 'all' ? 'all' : foldUsers(raw.environments);
+    const environmentTypes = raw.environmentTypes && [...new Set(raw.environmentTypes)];
     const tenantId = (raw.tenantId ?? policy.defaultTenantId).toLowerCase();
     const contentSha256 = requestContentSha256(raw, tenantId);
     const requestId =
         raw.requestId ??
         (raw.ticket
             ? // The actions as given: a relative hold must not make a redelivered message look like new work.
-              deriveRequestId(raw.ticket, { users, environments, actions: raw.actions, dryRun: raw.dryRun })
+              deriveRequestId(raw.ticket, {
+                  users,
+                  environments,
+                  ...(environmentTypes && { environmentTypes }),
+                  actions: raw.actions,
+                  dryRun: raw.dryRun,
+              })
             : options.idWithoutTicket === 'content'
               ? `msg-${contentSha256.slice(0, 32)}`
               : randomUUID());
@@ -345,6 +384,7 @@ export function parseSignOutRequest(
         tenantId,
         users,
         environments,
+        ...(environmentTypes && { environmentTypes }),
         applicationFamily: raw.applicationFamily,
         actions,
         watchMinutes: raw.watchMinutes,

@@ -2,7 +2,7 @@ import { ENTRA_BLOCK } from '../engine/entraActions';
 import { asServiceError } from '../engine/discoverEnvironments';
 import { holdInForce } from '../engine/holds';
 import { ServiceError } from '../errors';
-import { PERMANENT_RELEASE_AT, type HoldRecord } from '../ports/auditStore';
+import { PERMANENT_RELEASE_AT, type Caller, type HoldRecord } from '../ports/auditStore';
 import type { ServiceDependencies, TenantServices } from './serviceDependencies';
 
 export interface HoldReleaseReport {
@@ -29,18 +29,7 @@ export async function releaseDueHolds(
 ): Promise<void> {
     for (const hold of await deps.audit.listDueHolds(now)) {
         try {
-            const verdict = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
-            const trail = await deps.audit.openTrail(hold.requestId);
-            await trail.append([
-                {
-                    type: verdict.released ? 'hold-released' : 'hold-left-as-is',
-                    user: hold.objectId,
-                    system: hold.kind === 'entra-block' ? ENTRA_BLOCK : `bc.${hold.environment}.user`,
-                    status: verdict.released ? 'released' : 'left-as-is',
-                    detail: verdict.why,
-                },
-            ]);
-            await deps.audit.deleteHold(hold);
+            const verdict = await settleHold(hold, now, deadlineAt, deps);
             if (verdict.released) report.holdsReleased++;
             else report.holdsLeftAsIs++;
         } catch (error) {
@@ -49,6 +38,38 @@ export async function releaseDueHolds(
             );
         }
     }
+}
+
+/**
+ * Ends one hold: releases it (or leaves the state as it is, saying why), records that in the request's trail and
+ * removes the hold. `endedEarlyBy` is the admin who ended it before its time. A failure leaves the hold for later.
+ */
+export async function settleHold(
+    hold: HoldRecord,
+    now: Date,
+    deadlineAt: number,
+    deps: ServiceDependencies,
+    endedEarlyBy?: Caller,
+): Promise<ReleaseVerdict> {
+    const verdict = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
+    const trail = await deps.audit.openTrail(hold.requestId);
+    await trail.append([
+        {
+            type: verdict.released ? 'hold-released' : 'hold-left-as-is',
+            user: hold.objectId,
+            system: hold.kind === 'entra-block' ? ENTRA_BLOCK : `bc.${hold.environment}.user`,
+            status: verdict.released ? 'released' : 'left-as-is',
+            detail: endedEarlyBy ? `ended early by ${callerName(endedEarlyBy)}: ${verdict.why}` : verdict.why,
+            ...(endedEarlyBy && { data: { endedEarlyBy } }),
+        },
+    ]);
+    await deps.audit.deleteHold(hold);
+    return verdict;
+}
+
+/** How the audit names the admin who ended a hold or watch early. */
+export function callerName(caller: Caller): string {
+    return caller.name && caller.name !== caller.id ? `${caller.name} (${caller.id})` : caller.id;
 }
 
 /** A hold another request still keeps on the same thing is not this release's to undo. */

@@ -197,6 +197,7 @@ function acceptedEvent(record: RequestRecord): AuditEventInput {
             ticket: request?.ticket ?? null,
             users: request?.users ?? [],
             environments: request?.environments ?? null,
+            ...(request?.environmentTypes && { environmentTypes: request.environmentTypes }),
             actions: request?.actions ?? null,
             dryRun: request?.dryRun ?? false,
             requestSha256: record.requestSha256 ?? null,

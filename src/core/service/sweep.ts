@@ -5,7 +5,8 @@ import { handlePoisonQueue } from './poisonQueue';
 import type { ServiceDependencies } from './serviceDependencies';
 import { sweepWatches, type WatchSweepReport } from './watchSweep';
 
-const SWEEP_LEASE = 'sweep';
+/** The sweep's lease; an early release of a hold or watch takes it too, so the two never act on one at once. */
+export const SWEEP_LEASE = 'sweep';
 const DAY_IN_MS = 86_400_000;
 
 export interface SweepReport extends WatchSweepReport, HoldReleaseReport {

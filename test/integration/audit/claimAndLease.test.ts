@@ -197,7 +197,7 @@ describe('recordProgress', () => {
         await store.recordProgress('progress-1', 'worker-a', progress);
         expect((await store.getRequest('progress-1'))?.progress).toEqual(progress);
 
-        await store.finishRequest('progress-1', 'worker-a', signOutResult('progress-1', [userResult('a')]));
+        await store.finishRequest('progress-1', 'worker-a', signOutResult('progress-1', [userResult('a', 1)]));
         expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();
         await store.recordProgress('progress-1', 'worker-a', progress);
         expect((await store.getRequest('progress-1'))?.progress).toBeUndefined();

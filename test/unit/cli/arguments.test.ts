@@ -1,4 +1,5 @@
 import { parseHold, parseInstant, parseTicket, parseWholeNumber } from '../../../src/cli/arguments';
+import { formatProblems } from '../../../src/cli/requestProblems';
 import { parseRequestArguments, requestInputOf } from '../../../src/cli/requestOptions';
 import { parseSignOutRequest, type RequestPolicy } from '../../../src/core/request/signOutRequest';
 import { memoryIo } from './memoryIo';
@@ -113,6 +114,17 @@ describe('the request built from the command line', () => {
     it('leaves environments to the default ("all") unless named', async () => {
         expect((await inputOf(['-u', 'a@contoso.com', '-r', 'x'])).input).not.toHaveProperty('environments');
         expect((await inputOf(['-u', 'a@contoso.com', '-r', 'x', '--env', 'all'])).input.environments).toBe('all');
+    });
+
+    it('chooses environments by type with --env-type, and the schema refuses it with --env', async () => {
+        const byType = await inputOf(['-u', 'a@contoso.com', '-r', 'x', '--env-type', 'Production,Sandbox']);
+        expect(byType.input).toMatchObject({ environmentTypes: ['Production', 'Sandbox'] });
+        expect(byType.input).not.toHaveProperty('environments');
+        const both = await inputOf(['-u', 'a@contoso.com', '-r', 'x', '--env', 'UAT', '--env-type', 'Sandbox']);
+        const parsed = parseSignOutRequest(both.input, policy);
+        expect(!parsed.ok && formatProblems(parsed.problems)).toEqual([
+            '  environmentTypes (--env-type): must not be given with environments: choose environments by name or by type, not both',
+        ]);
     });
 
     it('combines arguments and standard input; the schema folds duplicates', async () => {

@@ -120,6 +120,48 @@ describe('parseSignOutRequest', () => {
     });
 });
 
+describe('environments by type', () => {
+    it('chooses environments by type instead of by name', () => {
+        const parsed = parseSignOutRequest({ ...minimal, environmentTypes: ['Production', 'Production'] }, policy, now);
+        expect(parsed.ok && [parsed.value.environments, parsed.value.environmentTypes]).toEqual([
+            'all',
+            ['Production'],
+        ]);
+    });
+
+    it.each([
+        ['names and types together', { environments: ['PRODUCTION'], environmentTypes: ['Sandbox'] }],
+        ['"all" and types together', { environments: 'all', environmentTypes: ['Sandbox'] }],
+    ])('refuses %s, naming environmentTypes', (_label, change) => {
+        expect(problemsOf({ ...minimal, ...change })).toEqual([
+            {
+                field: 'environmentTypes',
+                reason: 'must not be given with environments: choose environments by name or by type, not both',
+            },
+        ]);
+    });
+
+    it('refuses an unknown type and an empty list', () => {
+        expect(problemsOf({ ...minimal, environmentTypes: ['Test'] })[0]?.field).toBe('environmentTypes[0]');
+        expect(problemsOf({ ...minimal, environmentTypes: [] })[0]?.field).toBe('environmentTypes');
+    });
+
+    it('derives another ticket id for other types, and keeps the id of a ticket without types', () => {
+        const ticket = { system: 'servicenow', number: 'INC7' };
+        const ids = [undefined, ['Production'], ['Sandbox']].map((environmentTypes) => {
+            const parsed = parseSignOutRequest(
+                { ...minimal, ticket, ...(environmentTypes && { environmentTypes }) },
+                policy,
+                now,
+            );
+            return parsed.ok ? parsed.value.requestId : '';
+        });
+        // The id a message without types had before types existed: a redelivery across an upgrade runs once.
+        expect(ids[0]).toBe('servicenow-INC7-7a5b8ef3b6cc765b');
+        expect(new Set(ids).size).toBe(3);
+    });
+});
+
 describe('the content hash: one request id, one request', () => {
     const hashOf = (input: Record<string, unknown>, at = now) => {
         const parsed = parseSignOutRequest({ ...minimal, ...input }, policy, at);
@@ -160,6 +202,20 @@ describe('the content hash: one request id, one request', () => {
         ['dry run', { dryRun: true }],
     ])('differs when the %s differ', (_field, change) => {
         expect(hashOf({ ...base, ...change })).not.toBe(hashOf(base));
+    });
+
+    it('includes the environment types, and is what it was before types existed for a request without them', () => {
+        const { environments: _names, ...byType } = base;
+        const production = hashOf({ ...byType, environmentTypes: ['Production'] });
+        expect(production).not.toBe(hashOf({ ...byType, environmentTypes: ['Sandbox'] }));
+        expect(production).not.toBe(hashOf(byType));
+        expect(hashOf({ ...byType, environmentTypes: ['Sandbox', 'Production'] })).toBe(
+            hashOf({ ...byType, environmentTypes: ['Production', 'Sandbox'] }),
+        );
+        // Records accepted before keep their hash: resubmitting one is still the same request, not a conflict.
+        expect(hashOf({ ticket: { system: 'servicenow', number: 'INC7' } })).toBe(
+            '15b0e014623d8f56436331075c24b3d864da5a4f84bea04a18470e11a4aa2e6d',
+        );
     });
 
     it('names a request without id or ticket by its content when asked (queue messages), else at random', () => {

@@ -23,6 +23,8 @@ import {
     type SystemOutcome,
     type UserResult,
 } from '../../../src/core/result';
+import type { HeldEntry } from '../../../src/core/service/activeHolds';
+import type { EnvironmentSummary } from '../../../src/core/service/environmentList';
 import { publicRecord } from '../../../src/core/service/publicRecord';
 import { badRequest, errorResponse } from '../../../src/functions/http/responses';
 import { SETTINGS } from '../../../src/settings';
@@ -92,6 +94,9 @@ interface ApiProperties {
         policyTemplateInstances: Array<{ templateId: string; parameters: Record<string, unknown> }>;
     };
 }
+
+/** The connector's own keywords: annotations for the designer, not validation. */
+const CONNECTOR_VOCABULARY = ['x-ms-summary', 'x-ms-visibility', 'x-ms-enum-values', 'x-ms-dynamic-values'];
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const swagger = readJson<Swagger>(path.join(CONNECTOR_DIR, 'apiDefinition.swagger.json'));
@@ -196,6 +201,9 @@ describe('connector operations', () => {
             'GET /signouts ListSignOuts',
             'POST /signouts/preview PreviewSignOut',
             'GET /signouts/{requestId} GetSignOutStatus',
+            'GET /environments ListEnvironments',
+            'GET /holds ListHolds',
+            'POST /holds/{id}/release ReleaseHold',
         ]);
         expect(swagger.basePath).toBe('/api');
         expect(swagger.schemes).toEqual(['https']);
@@ -425,6 +433,10 @@ describe('connector request body against the API schema (src/core/request/signOu
             )
             .map(([at]) => at);
         expect(contradictions).toEqual([]);
+        // The connector's README says the same as its definition.
+        const readme = fs.readFileSync(path.join(CONNECTOR_DIR, 'README.md'), 'utf8');
+        expect(readme).not.toMatch(/leave (it|this field) empty/i);
+        expect(readme).toMatch(/leave the field out[^.]*for every active environment/);
         const environments = connectorBody.properties?.environments;
         expect(environments?.minItems).toBe(1);
         expect(environments?.description).toMatch(/leave this field out/);
@@ -432,6 +444,17 @@ describe('connector request body against the API schema (src/core/request/signOu
         const parsed = parseSignOutRequest({ users: ['adele.vance@contoso.com'], reason: 'x' }, policy);
         expect(parsed.ok && parsed.value.environments).toBe('all');
         expect(parseSignOutRequest({ users: ['a@contoso.com'], reason: 'x', environments: [] }, policy).ok).toBe(false);
+    });
+
+    it('offers the environments GET /api/environments lists as a dropdown', () => {
+        const items = connectorBody.properties?.environments?.items as JsonSchema;
+        const dynamic = items['x-ms-dynamic-values'] as Record<string, string>;
+        const source = operations.find(({ operation }) => operation.operationId === dynamic.operationId);
+        expect([source?.method, source?.route]).toEqual(['get', '/environments']);
+        const listed = resolve(source?.operation.responses['200']?.schema ?? {});
+        const collection = resolve(listed.properties?.[dynamic['value-collection']!]?.items ?? {});
+        expect(collection.properties?.[dynamic['value-path']!]?.type).toBe('string');
+        expect(collection.properties?.[dynamic['value-title']!]?.type).toBe('string');
     });
 
     it('offers the hold modes and ticket systems the API defines', () => {
@@ -444,7 +467,7 @@ describe('connector request body against the API schema (src/core/request/signOu
 
     const validateBody = (() => {
         const ajv = draft04();
-        ajv.addVocabulary(['x-ms-summary', 'x-ms-visibility', 'x-ms-enum-values']);
+        ajv.addVocabulary(CONNECTOR_VOCABULARY);
         return ajv.compile(connectorBody);
     })();
     const NOW = new Date('2025-06-01T12:00:00Z');
@@ -472,6 +495,9 @@ describe('connector request body against the API schema (src/core/request/signOu
         ['the minimal request', 'accept', minimal],
         ['every field at its limits', 'accept', full],
         ['a permanent block', 'accept', { ...minimal, actions: { blockSignIn: { mode: 'permanent' } } }],
+        ['environments by type', 'accept', { ...minimal, environmentTypes: ['Production', 'Sandbox'] }],
+        ['an unknown environment type', 'reject', { ...minimal, environmentTypes: ['Test'] }],
+        ['no environment type', 'reject', { ...minimal, environmentTypes: [] }],
         ['no users field', 'reject', { reason: 'Leaver' }],
         ['no reason', 'reject', { users: minimal.users }],
         ['no users', 'reject', { ...minimal, users: [] }],
@@ -588,6 +614,7 @@ describe('connector responses against src/core/result.ts', () => {
         tenantId: TENANT,
         users: ['adele.vance@contoso.com'],
         environments: ['Production'],
+        environmentTypes: ['Production'],
         applicationFamily: 'BusinessCentral',
         actions,
         watchMinutes: 90,
@@ -648,6 +675,28 @@ describe('connector responses against src/core/result.ts', () => {
         },
     };
 
+    const environment: Required<EnvironmentSummary> = {
+        name: 'Production',
+        type: 'Production',
+        status: 'Active',
+        applicationFamily: 'BusinessCentral',
+    };
+    const heldEntry: Required<HeldEntry> = {
+        id: 'WyJ3IiwiZmxvdy1ydW4tMDg1ODQtMSJd',
+        kind: 'bc-user-disabled',
+        tenantId: TENANT,
+        requestId: result.requestId,
+        objectId: '8a1f4c3e-2b7d-4e5f-9a6b-1c2d3e4f5a6b',
+        userPrincipalName: 'adele.vance@contoso.com',
+        environments: ['Production'],
+        since: '2025-06-01T12:00:05.000Z',
+        until: 'permanent',
+        due: false,
+        requestedBy: { kind: caller.kind, id: caller.id, name: caller.name, verified: true },
+        reason: 'Leaver',
+        ticketNumber: 'INC0012345',
+    };
+
     /** The connector's definitions with every object closed, so a field missing from them fails validation. */
     const closedDefinitions = (() => {
         const definitions = structuredClone(swagger.definitions);
@@ -660,7 +709,7 @@ describe('connector responses against src/core/result.ts', () => {
         };
         Object.values(definitions).forEach(close);
         const ajv = draft04();
-        ajv.addVocabulary(['x-ms-summary', 'x-ms-visibility', 'x-ms-enum-values']);
+        ajv.addVocabulary(CONNECTOR_VOCABULARY);
         ajv.addSchema({ id: 'connector', definitions });
         return ajv;
     })();
@@ -690,6 +739,9 @@ describe('connector responses against src/core/result.ts', () => {
         ['SignOutHistory', { items: [summary], continuationToken: 'abc' }],
         ['Error', badRequest([problem]).jsonBody],
         ['Error', errorResponse(404, 'not-found', 'No sign-out request x.').jsonBody],
+        ['EnvironmentList', { value: [environment] }],
+        ['HeldEntryList', { value: [heldEntry] }],
+        ['HoldReleased', { id: heldEntry.id, outcome: 'left-as-is', detail: 'sign-in was changed by someone since' }],
     ])('%s describes every field the API returns', (definition, sample) => {
         const validate = closedDefinitions.compile({ $ref: `connector#/definitions/${definition}` });
         expect(validate(sample) ? [] : validate.errors).toEqual([]);

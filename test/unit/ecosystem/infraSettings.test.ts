@@ -270,6 +270,19 @@ describe('App Service authentication (infra/app/authentication.bicep) against th
         expect(publicRoutes).toEqual(["'/api/health'"]);
     });
 
+    it('puts no route that needs a role under an excluded path, whether exclusions match by prefix or not', () => {
+        const excluded = (/param anonymousPaths array = \[([^\]]*)\]/.exec(bicep)?.[1] ?? '')
+            .split(',')
+            .map((item) => item.trim().replace(/'/g, ''));
+        const guarded = httpRoutes
+            .filter((route) => route.requirement !== 'public')
+            .map((route) => `/api/${route.route}`);
+        expect(guarded).toContain('/api/doctor');
+        expect(
+            guarded.filter((route) => excluded.some((path) => route.startsWith(`${path}/`) || route === path)),
+        ).toEqual([]);
+    });
+
     it('has every HTTP route check its caller first', () => {
         expect(httpRoutes.length).toBeGreaterThanOrEqual(5);
         expect(httpRoutes.filter((route) => route.requirement === undefined)).toEqual([]);
