@@ -9,6 +9,7 @@ import { ProtectedSetCache } from '../core/guard/protectedSetCache';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
+import { processTelemetry } from './telemetry';
 import { tenantServicesFactory } from './tenantServices';
 
 /** Matches `extensions.queues.maxDequeueCount` in host.json (a test keeps them equal). */
@@ -72,6 +73,8 @@ export async function createServiceDependencies(
     config: AppConfig,
     overrides: Partial<ServiceDependencies> = {},
 ): Promise<ServiceDependencies> {
+    // First: the instrumentations it starts must see the storage and identity SDKs load.
+    const telemetry = overrides.telemetry ?? (await processTelemetry(config));
     const storage = config.storage;
     const [audit, queue] = await Promise.all([
         overrides.audit ??
@@ -100,7 +103,7 @@ export async function createServiceDependencies(
                 config.queueName,
             ),
     ]);
-    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config);
+    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, telemetry);
     const guard = guardConfiguration(config);
     return {
         audit,
@@ -111,6 +114,7 @@ export async function createServiceDependencies(
                 allowedHosts: config.callbackHosts,
                 timeoutInMs: config.httpTimeoutInMs,
                 retry: DEFAULT_RETRY,
+                telemetry,
             }),
         tenantServices,
         protectedSets:
@@ -125,6 +129,7 @@ export async function createServiceDependencies(
             ),
         settings: overrides.settings ?? serviceSettings(config),
         ...(overrides.now && { now: overrides.now }),
+        telemetry,
     };
 }
 

@@ -11,6 +11,7 @@ import { sleep } from '../clients/http/sleep';
 import { createCredential, scopeFor } from '../clients/identity/createCredential';
 import { singleFlight } from '../clients/identity/singleFlight';
 import { Limiter } from '../core/concurrency';
+import { NO_TELEMETRY, type Telemetry } from '../core/ports/telemetry';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { TenantServices } from '../core/service/serviceDependencies';
 
@@ -18,7 +19,10 @@ import type { TenantServices } from '../core/service/serviceDependencies';
  * Builds the remote systems of a tenant. Credentials, Graph clients and BC company ids are kept per tenant;
  * the adapters are cheap and made per call so each carries its request's deadline.
  */
-export function tenantServicesFactory(config: AppConfig): (tenantId: string, deadlineAt: number) => TenantServices {
+export function tenantServicesFactory(
+    config: AppConfig,
+    telemetry: Telemetry = NO_TELEMETRY,
+): (tenantId: string, deadlineAt: number) => TenantServices {
     const perTenant = new Map<
         string,
         { credential: TokenCredential; graph: Client; graphBatches: Limiter; companyIds: CompanyIdCache }
@@ -45,6 +49,7 @@ export function tenantServicesFactory(config: AppConfig): (tenantId: string, dea
                 retry: DEFAULT_RETRY,
                 deadlineAt,
                 errorCodeOf: service === 'bc-admin' ? adminErrorCode : odataErrorCode,
+                telemetry,
             });
         return {
             directory: new GraphDirectoryClient(tenant.graph, {
@@ -54,6 +59,7 @@ export function tenantServicesFactory(config: AppConfig): (tenantId: string, dea
                 deadlineAt,
                 sleep,
                 graphEndpoint: config.graphEndpoint,
+                telemetry,
             }),
             bcAdmin: new BcAdminClient(bcHttp('bc-admin'), {
                 endpoint: config.bcEndpoint,

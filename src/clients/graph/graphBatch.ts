@@ -3,7 +3,9 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
 import { chunk, type Limiter } from '../../core/concurrency';
 import { callTimeoutInMs } from '../../core/deadline';
+import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
+import { isThrottling } from '../http/throttling';
 import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
 
@@ -25,12 +27,16 @@ export interface BatchAnswer {
 }
 
 export interface GraphBatchOptions {
+    /** The Graph endpoint the client calls, e.g. `https://graph.microsoft.com`. */
+    graphEndpoint: string;
     /** Shared by every batch of one directory client, so lookups and group checks together stay within it. */
     batchesInFlight: Limiter;
     timeoutInMs: number;
     retry: RetryOptions;
     deadlineAt?: number;
     sleep: Sleep;
+    /** Each `$batch` call is a dependency; each wait after throttling is counted. */
+    telemetry?: Telemetry;
 }
 
 interface WireResponse {
@@ -40,8 +46,9 @@ interface WireResponse {
     body?: unknown;
 }
 
-/** The items' answers of one batch call, and the batch's own `Retry-After` when it failed whole. */
+/** The items' answers of one batch call, its status, and its own `Retry-After` when it failed whole. */
 interface BatchReply {
+    status: number;
     items: Map<string, WireResponse>;
     retryAfterInMs?: number;
 }
@@ -58,21 +65,23 @@ export async function runBatched(
     options: GraphBatchOptions,
 ): Promise<Map<string, BatchAnswer | ServiceError>> {
     const answers = new Map<string, BatchAnswer | ServiceError>();
+    const telemetry = options.telemetry ?? NO_TELEMETRY;
     const batches = chunk(steps, GRAPH_BATCH_LIMIT).map(async (batch) => {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
             const sent = pending;
-            const outcome = await options.batchesInFlight.run(() =>
-                postBatch(client, sent, callTimeoutInMs(options.timeoutInMs, options.deadlineAt)),
-            );
+            const outcome = await options.batchesInFlight.run(() => recordedBatch(client, sent, options, telemetry));
             const retry: BatchStep[] = [];
             let retryAfterInMs: number | undefined;
             // What the last failure was, so an item that runs out of retries reports it truthfully.
             let lastFailure: TransientServiceError | undefined;
+            // Whether Graph asked to wait (429/503), for the throttling metric, rather than failed otherwise.
+            let throttled = false;
             if (outcome instanceof TransientServiceError) {
                 retry.push(...pending);
                 retryAfterInMs = outcome.retryAfterInMs;
                 lastFailure = outcome;
+                throttled = isThrottling(outcome.statusCode);
             } else if (outcome instanceof ServiceError) {
                 for (const step of pending) answers.set(step.key, outcome);
             } else {
@@ -84,6 +93,7 @@ export async function runBatched(
                         const after = parseRetryAfter(headerOf(response?.headers, 'retry-after'));
                         if (after !== undefined) retryAfterInMs = Math.max(retryAfterInMs ?? 0, after);
                         const status = response?.status;
+                        throttled ||= isThrottling(status);
                         const code = status === 429 ? 'throttled' : `http-${status ?? 'none'}`;
                         lastFailure = new TransientServiceError(
                             'graph',
@@ -104,12 +114,31 @@ export async function runBatched(
                 for (const step of retry) answers.set(step.key, lastFailure!);
                 break;
             }
+            if (throttled) telemetry.count('signout.throttling.waits', 1, { service: 'graph' });
             await options.sleep(decision.delayInMs);
             pending = retry;
         }
     });
     await Promise.all(batches);
     return answers;
+}
+
+/** One `$batch` call as a dependency, with its status and how many steps it carried. */
+function recordedBatch(
+    client: Client,
+    steps: readonly BatchStep[],
+    options: GraphBatchOptions,
+    telemetry: Telemetry,
+): Promise<BatchReply | ServiceError> {
+    const call = { service: 'graph' as const, method: 'POST', url: `${options.graphEndpoint}/v1.0/$batch` };
+    return telemetry.dependency(call, async (span) => {
+        const reply = await postBatch(client, steps, callTimeoutInMs(options.timeoutInMs, options.deadlineAt));
+        span.set({
+            itemCount: steps.length,
+            statusCode: reply instanceof ServiceError ? reply.statusCode : reply.status,
+        });
+        return reply;
+    });
 }
 
 /**
@@ -149,7 +178,7 @@ async function postBatch(
     }
     const retryAfterInMs = response.ok ? undefined : parseRetryAfter(response.headers.get('retry-after'));
     if (!Array.isArray(body?.responses)) {
-        if (response.ok) return { items: new Map() };
+        if (response.ok) return { status: response.status, items: new Map() };
         const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
         return toGraphError({ statusCode: response.status, code }, retryAfterInMs);
     }
@@ -158,7 +187,7 @@ async function postBatch(
         const step = steps[Number(item.id)];
         if (step) items.set(step.key, item);
     }
-    return { items, ...(retryAfterInMs !== undefined && { retryAfterInMs }) };
+    return { status: response.status, items, ...(retryAfterInMs !== undefined && { retryAfterInMs }) };
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import { callTimeoutInMs } from '../../core/deadline';
 import { ServiceError, TransientServiceError, type ServiceName } from '../../core/errors';
+import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { acquireToken } from '../identity/acquireToken';
 import { sleep as realSleep, type Sleep } from './sleep';
+import { isThrottling } from './throttling';
 
 export interface ServiceHttpClientOptions {
     service: ServiceName;
@@ -16,6 +18,8 @@ export interface ServiceHttpClientOptions {
     /** Reads the service's error code from an error body; each API has its own shape. */
     errorCodeOf: (body: unknown) => string | undefined;
     sleep?: Sleep;
+    /** Each call is a dependency; each wait after throttling is counted. */
+    telemetry?: Telemetry;
 }
 
 export interface ServiceResponse {
@@ -35,9 +39,11 @@ export interface SendOptions {
  */
 export class ServiceHttpClient {
     private readonly sleep: Sleep;
+    private readonly telemetry: Telemetry;
 
     constructor(private readonly options: ServiceHttpClientOptions) {
         this.sleep = options.sleep ?? realSleep;
+        this.telemetry = options.telemetry ?? NO_TELEMETRY;
     }
 
     get service(): ServiceName {
@@ -51,6 +57,8 @@ export class ServiceHttpClient {
             const timeLeft = (this.options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, outcome.retryAfterInMs, this.options.retry, timeLeft);
             if (!decision.retry) throw outcome;
+            if (isThrottling(outcome.statusCode))
+                this.telemetry.count('signout.throttling.waits', 1, { service: this.options.service });
             await this.sleep(decision.delayInMs);
         }
     }
@@ -72,12 +80,26 @@ export class ServiceHttpClient {
         );
     }
 
+    /** One call: a dependency of its own, after the token (whose request the HTTP instrumentation records). */
     private async attempt(
         method: string,
         url: string,
         options: SendOptions,
     ): Promise<ServiceResponse | TransientServiceError> {
         const token = await acquireToken(this.options.credential, this.options.scope);
+        return this.telemetry.dependency({ service: this.options.service, method, url }, async (span) => {
+            const outcome = await this.call(method, url, options, token);
+            span.set({ statusCode: outcome instanceof TransientServiceError ? outcome.statusCode : outcome.status });
+            return outcome;
+        });
+    }
+
+    private async call(
+        method: string,
+        url: string,
+        options: SendOptions,
+        token: string,
+    ): Promise<ServiceResponse | TransientServiceError> {
         const headers: Record<string, string> = {
             accept: 'application/json',
             authorization: `Bearer ${token}`,

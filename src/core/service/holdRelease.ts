@@ -3,7 +3,7 @@ import { asServiceError } from '../engine/discoverEnvironments';
 import { holdInForce } from '../engine/holds';
 import { ServiceError } from '../errors';
 import { PERMANENT_RELEASE_AT, type HoldRecord } from '../ports/auditStore';
-import type { ServiceDependencies, TenantServices } from './serviceDependencies';
+import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
 
 export interface HoldReleaseReport {
     holdsReleased: number;
@@ -27,9 +27,18 @@ export async function releaseDueHolds(
     deps: ServiceDependencies,
     report: HoldReleaseReport,
 ): Promise<void> {
+    const telemetry = telemetryOf(deps);
     for (const hold of await deps.audit.listDueHolds(now)) {
         try {
-            const verdict = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
+            const verdict = await telemetry.span(
+                'hold.release',
+                { requestId: hold.requestId, tenantId: hold.tenantId },
+                async (span) => {
+                    const decided = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
+                    span.set({ status: decided.released ? 'released' : 'left-as-is' });
+                    return decided;
+                },
+            );
             const trail = await deps.audit.openTrail(hold.requestId);
             await trail.append([
                 {
