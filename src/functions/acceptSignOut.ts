@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
 import { ROLES } from '../core/callers/roles';
-import { requestAttributes } from '../core/service/requestTelemetry';
+import { requestLogAttributes } from '../core/service/requestTelemetry';
 import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { quoted } from '../core/logText';
@@ -44,9 +44,9 @@ export const acceptSignOut = withTelemetry(async function acceptSignOut(
     const { requestId, state } = outcome.record;
     const statusUrl = statusUrlFor(request, requestId);
     log.info(
-        `request-${outcome.kind}`,
+        outcome.kind === 'accepted' ? 'request-accepted' : 'request-duplicate',
         `sign-out ${quoted(requestId)} ${outcome.kind} (${state}) for caller ${quoted(caller.caller.id)}`,
-        requestAttributes(outcome.record),
+        requestLogAttributes(outcome.record),
     );
     return {
         status: 202,

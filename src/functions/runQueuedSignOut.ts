@@ -3,7 +3,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
 import { quoted } from '../core/logText';
 import type { RequestRecord } from '../core/ports/auditStore';
-import { failedSteps, requestAttributes } from '../core/service/requestTelemetry';
+import { failedSteps, requestLogAttributes } from '../core/service/requestTelemetry';
 import type { InvocationLog } from './telemetry/invocationLog';
 import { withTelemetry } from './telemetry/withTelemetry';
 
@@ -29,7 +29,7 @@ export const runQueuedSignOut = withTelemetry(async function runQueuedSignOut(
             log.warn(
                 'message-rejected',
                 `message rejected as ${outcome.record.requestId}: ${outcome.problems.map((p) => `${quoted(p.field)} ${quoted(p.reason)}`).join('; ')}`,
-                { ...requestAttributes(outcome.record), attempt: dequeueCount },
+                { ...requestLogAttributes(outcome.record), attempt: dequeueCount },
             );
             return;
         case 'finished':
@@ -39,7 +39,7 @@ export const runQueuedSignOut = withTelemetry(async function runQueuedSignOut(
             log.info(
                 'request-already-final',
                 `sign-out ${quoted(outcome.record.requestId)} was already ${outcome.record.state}; nothing to do`,
-                { ...requestAttributes(outcome.record), attempt: dequeueCount },
+                { ...requestLogAttributes(outcome.record), attempt: dequeueCount },
             );
             return;
         case 'unknown-request':
@@ -53,7 +53,7 @@ function logFinished(log: InvocationLog, record: RequestRecord, attempt: number)
     const message =
         `sign-out ${quoted(record.requestId)} finished: ${record.state} (attempt ${attempt})` +
         (notDone.length > 0 ? `; not done: ${notDone.map(quoted).join(', ')}` : '');
-    const attributes = { ...requestAttributes(record), attempt };
+    const attributes = { ...requestLogAttributes(record), attempt };
     if (record.state === 'completed') log.info('request-finished', message, attributes);
     else if (record.state === 'partial') log.warn('request-finished', message, attributes);
     else log.error('request-finished', message, attributes);

@@ -236,6 +236,7 @@ describe('telemetry through the handlers', () => {
             tenantId: FIXTURE.tenantId,
             status: 'completed',
             source: 'http',
+            callerId: 'unauthenticated',
         });
         expect(finished.body).toMatch(/finished: completed/);
         expect(hosts.runQueuedSignOut!.map((host) => host.traceId)).toContain(finished.spanContext?.traceId);

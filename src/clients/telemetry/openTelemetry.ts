@@ -27,7 +27,8 @@ import type { ProcessTelemetry, TraceContext } from './processTelemetry';
 /** The tracer, meter and logger name (the telemetry contract, docs/operations.md). */
 export const TELEMETRY_NAME = 'bc-force-signout';
 
-const COUNTERS: Record<CounterName, string> = {
+/** The contract's counters (docs/operations.md, "Telemetry names"), with what each counts. */
+export const COUNTERS: Record<CounterName, string> = {
     'signout.requests': 'Requests that reached a final state, by status and source',
     'signout.sessions.cancelled': 'Business Central sessions cancelled by sign-out requests',
     'signout.reconnects.cancelled': 'Sessions of watched users cancelled by the sweep',
@@ -36,7 +37,7 @@ const COUNTERS: Record<CounterName, string> = {
     'signout.watches.lapsed': 'Watches that could not be checked through the end of their window',
 };
 
-const GAUGES: Record<GaugeName, string> = {
+export const GAUGES: Record<GaugeName, string> = {
     'signout.health': '1 when a sweep found the service healthy, 0 when not',
 };
 

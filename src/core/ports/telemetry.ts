@@ -78,9 +78,16 @@ export type LogLevel = 'information' | 'warning' | 'error';
 export interface LogRecord extends SpanAttributes {
     level: LogLevel;
     event: string;
+    /** Who asked (logs only, never a span or metric): an object or app id, a queue's name, or `unauthenticated`. */
+    callerId?: string;
+    /** The caller's name, as its token or its message gave it (a queue message's `requestedBy` is only claimed). */
+    callerName?: string;
     /** The line as a person reads it; values from requests quoted with `quoted` (src/core/logText.ts). */
     message: string;
 }
+
+/** What a log record says besides its level, event and text. */
+export type LogAttributes = Omit<LogRecord, 'level' | 'event' | 'message'>;
 
 const NO_SCOPE: SpanScope = { set: () => undefined };
 

@@ -8,7 +8,7 @@ import { claimRequest } from './acceptRequest';
 import { isWorkItem } from './receiveQueueMessage';
 import { recordRefusedMessage } from './rejectMessage';
 import { quoted } from '../logText';
-import { countFinished, requestAttributes } from './requestTelemetry';
+import { countFinished, requestLogAttributes } from './requestTelemetry';
 import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 const POISON_BATCH = 32;
@@ -121,7 +121,7 @@ function logDeadLettered(deps: ServiceDependencies, record: RequestRecord, why: 
     telemetryOf(deps).log({
         level: 'error',
         event: 'dead-lettered',
-        ...requestAttributes(record),
+        ...requestLogAttributes(record),
         message: `request ${quoted(record.requestId)} dead-lettered: ${why}`,
     });
 }

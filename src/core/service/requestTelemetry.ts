@@ -1,5 +1,5 @@
 import type { RequestRecord, RequestSource } from '../ports/auditStore';
-import type { SpanAttributes, Telemetry } from '../ports/telemetry';
+import type { LogAttributes, SpanAttributes, Telemetry } from '../ports/telemetry';
 import type { RequestState, SignOutResult } from '../result';
 
 /** What a span or log record says about a request: who it is for, never whom it names. */
@@ -10,6 +10,15 @@ export function requestAttributes(record: RequestRecord): SpanAttributes {
         source: record.source,
         userCount: record.userCount,
         status: record.state,
+    };
+}
+
+/** What a log record says about a request: its span attributes, and who asked for it. */
+export function requestLogAttributes(record: RequestRecord): LogAttributes {
+    return {
+        ...requestAttributes(record),
+        callerId: record.caller.id,
+        ...(record.caller.name !== undefined && { callerName: record.caller.name }),
     };
 }
 

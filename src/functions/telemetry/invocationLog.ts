@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { ProcessTelemetry } from '../../clients/telemetry/processTelemetry';
-import type { LogLevel, SpanAttributes } from '../../core/ports/telemetry';
+import type { LogAttributes, LogLevel } from '../../core/ports/telemetry';
 
 /**
  * What a handler reports. With telemetry, a structured record (`event`, request id, tenant, status) in the
@@ -13,19 +13,19 @@ export class InvocationLog {
         private readonly telemetry: ProcessTelemetry,
     ) {}
 
-    info(event: string, message: string, attributes: SpanAttributes = {}): void {
+    info(event: string, message: string, attributes: LogAttributes = {}): void {
         this.write('information', event, message, attributes);
     }
 
-    warn(event: string, message: string, attributes: SpanAttributes = {}): void {
+    warn(event: string, message: string, attributes: LogAttributes = {}): void {
         this.write('warning', event, message, attributes);
     }
 
-    error(event: string, message: string, attributes: SpanAttributes = {}): void {
+    error(event: string, message: string, attributes: LogAttributes = {}): void {
         this.write('error', event, message, attributes);
     }
 
-    private write(level: LogLevel, event: string, message: string, attributes: SpanAttributes): void {
+    private write(level: LogLevel, event: string, message: string, attributes: LogAttributes): void {
         if (this.telemetry.exporting) this.telemetry.log({ ...attributes, level, event, message });
         else if (level === 'information') this.context.log(message);
         else if (level === 'warning') this.context.warn(message);
