@@ -18,6 +18,11 @@ export function azureMonitorOptions(options: AzureMonitorOptions): AzureMonitorD
             connectionString: options.connectionString,
             ...(options.credential && { credential: options.credential }),
         },
+        // Every trace is kept: a sweep every few minutes and each sign-out are few, and the distro's default rate
+        // limit (5 traces a second, measured from its start) drops the spans of the first moments after a start,
+        // which on Flex Consumption is the first invocation after every scale-out.
+        samplingRatio: 1,
+        tracesPerSecond: 0,
         // Token requests (http) and storage calls (Azure SDK) become dependencies through these; Graph, Business
         // Central and callbacks go through fetch, which the distro does not instrument: our clients record those.
         instrumentationOptions: {
