@@ -237,6 +237,7 @@ describe('telemetry through the handlers', () => {
             status: 'completed',
             source: 'http',
             callerId: 'unauthenticated',
+            invocationId: expect.any(String),
         });
         expect(finished.body).toMatch(/finished: completed/);
         expect(hosts.runQueuedSignOut!.map((host) => host.traceId)).toContain(finished.spanContext?.traceId);

@@ -82,6 +82,8 @@ export interface LogRecord extends SpanAttributes {
     callerId?: string;
     /** The caller's name, as its token or its message gave it (a queue message's `requestedBy` is only claimed). */
     callerName?: string;
+    /** The Functions invocation that wrote it, as the host's own records name it (`InvocationId`). */
+    invocationId?: string;
     /** The line as a person reads it; values from requests quoted with `quoted` (src/core/logText.ts). */
     message: string;
 }

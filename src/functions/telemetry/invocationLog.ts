@@ -26,7 +26,8 @@ export class InvocationLog {
     }
 
     private write(level: LogLevel, event: string, message: string, attributes: LogAttributes): void {
-        if (this.telemetry.exporting) this.telemetry.log({ ...attributes, level, event, message });
+        if (this.telemetry.exporting)
+            this.telemetry.log({ ...attributes, invocationId: this.context.invocationId, level, event, message });
         else if (level === 'information') this.context.log(message);
         else if (level === 'warning') this.context.warn(message);
         else this.context.error(message);
