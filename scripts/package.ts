@@ -47,8 +47,17 @@ function deployedManifest(manifest: Record<string, unknown>): Record<string, unk
 }
 
 /**
- * Copies one installed package without its own `node_modules`: what is nested there is a lock entry of its own,
- * and is copied only when production needs it.
+ * Whether a dependency's file is one the runtime can load. Source maps, type declarations and TypeScript project
+ * files are for editors, compilers and debuggers: they are over half of what the OpenTelemetry packages install,
+ * and a Flex Consumption instance downloads the whole package on a cold start.
+ */
+export function runtimeFile(file: string): boolean {
+    return !/(\.(map|d\.ts|d\.mts|d\.cts)|(^|[/\\])tsconfig[^/\\]*\.json)$/.test(file);
+}
+
+/**
+ * Copies one installed package without its own `node_modules` (what is nested there is a lock entry of its own,
+ * and is copied only when production needs it) and without what the runtime never loads.
  */
 function copyInstalled(root: string, out: string, entry: ProductionPackage): void {
     const from = path.join(root, entry.path);
@@ -62,7 +71,10 @@ function copyInstalled(root: string, out: string, entry: ProductionPackage): voi
     if (entry.version !== undefined && installed !== entry.version)
         throw new Error(`${entry.path} is ${installed} but package-lock.json says ${entry.version}: run npm ci first`);
     const nested = path.join(from, 'node_modules');
-    fs.cpSync(from, path.join(out, entry.path), { recursive: true, filter: (source) => source !== nested });
+    fs.cpSync(from, path.join(out, entry.path), {
+        recursive: true,
+        filter: (source) => source !== nested && runtimeFile(source),
+    });
 }
 
 function compile(root: string, outDir: string): void {

@@ -46,6 +46,15 @@ export interface AppConfig {
     /** Keys the audit chain (HMAC); never logged. */
     auditSigningKey?: string;
     retentionDays: number;
+    /** Where telemetry goes; absent = the app records none. */
+    telemetry?: TelemetryConfig;
+}
+
+/** Application Insights, as the platform names it: a connection string and how to authenticate. */
+export interface TelemetryConfig {
+    connectionString: string;
+    /** Telemetry is sent with an Entra token of this managed identity; absent = with the instrumentation key alone. */
+    managedIdentity?: { clientId?: string };
 }
 
 /** Who may call, and how much: App Service authentication, roles, limits and tenants per caller. */
@@ -240,6 +249,38 @@ function readSigningKey(settings: SettingsReader): string | undefined {
     return key;
 }
 
+/** `Key=value` pairs separated by `;`, keys in lower case: the platform's format for both telemetry settings. */
+function keyValuePairs(name: SettingName, value: string): Map<string, string> {
+    const pairs = new Map<string, string>();
+    for (const pair of value.split(';').filter((part) => part.trim())) {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new ConfigurationError(name, 'must be Key=value pairs separated by ";"');
+        pairs.set(pair.slice(0, at).trim().toLowerCase(), pair.slice(at + 1).trim());
+    }
+    return pairs;
+}
+
+function readTelemetry(settings: SettingsReader): TelemetryConfig | undefined {
+    const connectionString = settings.optional('APPLICATIONINSIGHTS_CONNECTION_STRING');
+    if (!connectionString) return undefined;
+    const parts = keyValuePairs('APPLICATIONINSIGHTS_CONNECTION_STRING', connectionString);
+    if (!GUID_PATTERN.test(parts.get('instrumentationkey') ?? ''))
+        throw new ConfigurationError(
+            'APPLICATIONINSIGHTS_CONNECTION_STRING',
+            "must be the Application Insights resource's connection string (InstrumentationKey=<GUID>;IngestionEndpoint=...)",
+        );
+    const authentication = settings.optional('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
+    if (!authentication) return { connectionString };
+    const auth = keyValuePairs('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', authentication);
+    const clientId = auth.get('clientid');
+    if (auth.get('authorization') !== 'AAD' || (clientId !== undefined && !GUID_PATTERN.test(clientId)))
+        throw new ConfigurationError(
+            'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+            'must be Authorization=AAD, with ClientId=<GUID> for a user-assigned managed identity',
+        );
+    return { connectionString, managedIdentity: clientId ? { clientId } : {} };
+}
+
 function readStorage(settings: SettingsReader): StorageConfig {
     const connectionString = settings.optional('AzureWebJobsStorage');
     if (connectionString) return { kind: 'connection-string', connectionString };
@@ -311,6 +352,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
                 `(${HOST_FUNCTION_TIMEOUT_MS} ms): at most ${longestDeadline}, got ${requestDeadlineInMs}`,
         );
     const retentionDays = settings.integer('RETENTION_DAYS', 1, 3_650);
+    const telemetry = readTelemetry(settings);
     // A trail must outlast what it records: the longest hold, then the watch after it.
     const shortestRetention = Math.ceil((MAX_HOLD_MINUTES + MAX_WATCH_MINUTES) / DAY_IN_MINUTES) + 1;
     if (retentionDays < shortestRetention)
@@ -358,6 +400,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
         ...(auditSigningKey && { auditSigningKey }),
         retentionDays,
+        ...(telemetry && { telemetry }),
     };
 }
 

@@ -254,6 +254,18 @@ export const SETTINGS = [
         providedBy: 'optional',
     },
     {
+        name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        description:
+            'Application Insights resource the app (and the Functions host) sends telemetry to: traces, the `signout.*` metrics and structured logs (docs/operations.md). Empty = no telemetry from the app.',
+        providedBy: 'infra',
+    },
+    {
+        name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        description:
+            '`Authorization=AAD;ClientId=<managed identity client id>`: telemetry is sent with an Entra token of that managed identity (Monitoring Metrics Publisher), as a resource with local authentication off requires.',
+        providedBy: 'infra',
+    },
+    {
         name: 'RETENTION_DAYS',
         description:
             'Audit records older than this are purged by the cleanup, except while a hold or watch of theirs is active; at least 367 (the longest hold, 365 days, plus a day of watch).',

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config';
 import { createServiceDependencies } from '../composition/serviceDependencies';
 import type { RequestQueue } from '../core/ports/requestQueue';
+import { NO_TELEMETRY } from '../core/ports/telemetry';
 import type { ServiceDependencies } from '../core/service/serviceDependencies';
 
 /**
@@ -15,6 +16,13 @@ const NO_QUEUE: RequestQueue = {
     deletePoison: async () => undefined,
 };
 
+/**
+ * An admin's run reports to nobody but the admin and the audit: a workstation has no managed identity to send
+ * telemetry with, and a short-lived process would have to wait for the export before it exits.
+ */
 export function createCliDependencies(config: AppConfig, options: { queue: boolean }): Promise<ServiceDependencies> {
-    return createServiceDependencies(config, options.queue ? {} : { queue: NO_QUEUE });
+    return createServiceDependencies(config, {
+        telemetry: NO_TELEMETRY,
+        ...(!options.queue && { queue: NO_QUEUE }),
+    });
 }

@@ -12,6 +12,7 @@ import type { AuditStore } from '../core/ports/auditStore';
 import type { RequestQueue } from '../core/ports/requestQueue';
 import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
+import { processTelemetry } from './telemetry';
 import { tenantServicesFactory } from './tenantServices';
 
 /** Matches `extensions.queues.maxDequeueCount` in host.json (a test keeps them equal). */
@@ -107,12 +108,14 @@ export async function createServiceDependencies(
     config: AppConfig,
     overrides: Partial<ServiceDependencies> = {},
 ): Promise<ServiceDependencies> {
+    // First: the instrumentations it starts must see the storage and identity SDKs load.
+    const telemetry = overrides.telemetry ?? (await processTelemetry(config));
     const [audit, queue] = await Promise.all([
         overrides.audit ?? auditStoreFor(config),
         overrides.queue ?? requestQueueFor(config),
     ]);
     const throttling = overrides.throttling ?? new ThrottleNoticeBoard();
-    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, throttling);
+    const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, { throttling, telemetry });
     const guard = guardConfiguration(config);
     return {
         audit,
@@ -123,6 +126,7 @@ export async function createServiceDependencies(
                 allowedHosts: config.callbackHosts,
                 timeoutInMs: config.httpTimeoutInMs,
                 retry: DEFAULT_RETRY,
+                telemetry,
             }),
         tenantServices,
         throttling,
@@ -138,6 +142,7 @@ export async function createServiceDependencies(
             ),
         settings: overrides.settings ?? serviceSettings(config),
         ...(overrides.now && { now: overrides.now }),
+        telemetry,
     };
 }
 

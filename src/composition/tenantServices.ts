@@ -17,6 +17,7 @@ import { sleep } from '../clients/http/sleep';
 import { createCredential, scopeFor } from '../clients/identity/createCredential';
 import { singleFlight } from '../clients/identity/singleFlight';
 import { AdaptiveLimiter } from '../core/concurrency';
+import { NO_TELEMETRY, type Telemetry } from '../core/ports/telemetry';
 import type { ThrottleNotices } from '../core/ports/throttling';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { TenantServices } from '../core/service/serviceDependencies';
@@ -38,8 +39,9 @@ interface Tenant {
  */
 export function tenantServicesFactory(
     config: AppConfig,
-    throttling?: ThrottleNotices,
+    observers: { throttling?: ThrottleNotices; telemetry?: Telemetry } = {},
 ): (tenantId: string, deadlineAt: number) => TenantServices {
+    const { throttling, telemetry = NO_TELEMETRY } = observers;
     const perTenant = new Map<string, Tenant>();
     const tenantOf = (tenantId: string): Tenant => {
         let tenant = perTenant.get(tenantId);
@@ -96,6 +98,7 @@ export function tenantServicesFactory(
                 errorCodeOf: service === 'bc-admin' ? adminErrorCode : odataErrorCode,
                 onThrottled: (waitInMs) =>
                     throttling?.notify({ tenantId, service, reason: 'throttled', waiting: 1, waitInMs }),
+                telemetry,
             });
         return {
             directory: new GraphDirectoryClient(tenant.graph, {
@@ -105,6 +108,7 @@ export function tenantServicesFactory(
                 deadlineAt,
                 sleep,
                 graphEndpoint: config.graphEndpoint,
+                telemetry,
             }),
             bcAdmin: new BcAdminClient(bcHttp('bc-admin'), {
                 endpoint: config.bcEndpoint,

@@ -1,15 +1,22 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
 import { ROLES } from '../core/callers/roles';
+import { requestLogAttributes } from '../core/service/requestTelemetry';
 import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { quoted } from '../core/logText';
 import { readJsonBody } from './http/readJsonBody';
 import { badRequest, errorResponse, forbidden } from './http/responses';
 import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
+import type { InvocationLog } from './telemetry/invocationLog';
+import { withTelemetry } from './telemetry/withTelemetry';
 
 /** POST /api/signouts: validate, claim the request id, queue it; 202 with the status URL (async request-reply). */
-export async function acceptSignOut(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export const acceptSignOut = withTelemetry(async function acceptSignOut(
+    request: HttpRequest,
+    _context: InvocationContext,
+    log: InvocationLog,
+): Promise<HttpResponseInit> {
     const caller = authorize(request, ROLES.request);
     if (!caller.ok) return caller.response;
     const body = await readJsonBody(request);
@@ -36,13 +43,17 @@ export async function acceptSignOut(request: HttpRequest, context: InvocationCon
     }
     const { requestId, state } = outcome.record;
     const statusUrl = statusUrlFor(request, requestId);
-    context.log(`sign-out ${quoted(requestId)} ${outcome.kind} (${state}) for caller ${quoted(caller.caller.id)}`);
+    log.info(
+        outcome.kind === 'accepted' ? 'request-accepted' : 'request-duplicate',
+        `sign-out ${quoted(requestId)} ${outcome.kind} (${state}) for caller ${quoted(caller.caller.id)}`,
+        requestLogAttributes(outcome.record),
+    );
     return {
         status: 202,
         headers: { Location: statusUrl, 'Retry-After': String(POLL_AFTER_SECONDS) },
         jsonBody: { requestId, status: state, statusUrl, duplicate: outcome.kind === 'duplicate' },
     };
-}
+});
 
 app.http('acceptSignOut', {
     route: 'signouts',

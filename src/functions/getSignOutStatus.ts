@@ -8,9 +8,13 @@ import { handleErrors } from './http/handleErrors';
 import { publicRecord } from '../core/service/publicRecord';
 import { badRequest, errorResponse } from './http/responses';
 import { POLL_AFTER_SECONDS, statusUrlFor } from './http/statusUrl';
+import { withTelemetry } from './telemetry/withTelemetry';
 
 /** GET /api/signouts/{requestId}: 202 while queued or running (Power Automate keeps polling), 200 when final. */
-export async function getSignOutStatus(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export const getSignOutStatus = withTelemetry(async function getSignOutStatus(
+    request: HttpRequest,
+    _context: InvocationContext,
+): Promise<HttpResponseInit> {
     const caller = authorize(request, ROLES.read);
     if (!caller.ok) return caller.response;
     const requestId = request.params.requestId ?? '';
@@ -31,7 +35,7 @@ export async function getSignOutStatus(request: HttpRequest, _context: Invocatio
         };
     }
     return { status: 200, jsonBody: publicRecord(record) };
-}
+});
 
 app.http('getSignOutStatus', {
     route: 'signouts/{requestId}',

@@ -3,6 +3,8 @@ import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
 import { AuthenticationFailedError, ConfigurationError } from '../core/errors';
 import { authorize } from './http/authorize';
+import type { InvocationLog } from './telemetry/invocationLog';
+import { withTelemetry } from './telemetry/withTelemetry';
 
 type Checks = Record<string, string>;
 
@@ -12,7 +14,11 @@ type Checks = Record<string, string>;
  * never a value of a secret. Needs a function key but no token (an availability probe has none): it is on App
  * Service authentication's excluded paths. The deep check of every prerequisite needs a token: GET /api/doctor.
  */
-export async function health(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export const health = withTelemetry(async function health(
+    request: HttpRequest,
+    _context: InvocationContext,
+    log: InvocationLog,
+): Promise<HttpResponseInit> {
     let tenants: readonly string[];
     try {
         tenants = appConfig().allowedTenantIds;
@@ -26,7 +32,9 @@ export async function health(request: HttpRequest, context: InvocationContext): 
     try {
         await deps.audit.getRequest('health-probe');
     } catch (error) {
-        context.warn(`health: storage unreachable (${error instanceof Error ? error.name : 'error'})`);
+        log.warn('health-problem', `health: storage unreachable (${error instanceof Error ? error.name : 'error'})`, {
+            status: 'unhealthy',
+        });
         return unhealthy({ configuration: 'ok', storage: 'unreachable', guard: 'not checked' });
     }
     const checks: Checks = { configuration: 'ok', storage: 'ok' };
@@ -40,12 +48,15 @@ export async function health(request: HttpRequest, context: InvocationContext): 
         } catch (error) {
             healthy = false;
             checks[`guard:${tenantId}`] = guardProblem(error);
-            context.warn(`health: guard of tenant ${tenantId}: ${checks[`guard:${tenantId}`]}`);
+            log.warn('health-problem', `health: guard of tenant ${tenantId}: ${checks[`guard:${tenantId}`]}`, {
+                tenantId,
+                status: 'unhealthy',
+            });
         }
     }
     const body = { status: healthy ? 'healthy' : 'unhealthy', checks, ...(warnings.length > 0 && { warnings }) };
     return { status: healthy ? 200 : 503, jsonBody: body };
-}
+});
 
 function guardProblem(error: unknown): string {
     if (error instanceof ConfigurationError) return `invalid: ${error.message}`;

@@ -8,6 +8,7 @@ import { GUID_PATTERN, UPN_PATTERN } from '../core/request/patterns';
 import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { badRequest } from './http/responses';
+import { withTelemetry } from './telemetry/withTelemetry';
 
 const MAX_PAGE_SIZE = 100;
 
@@ -50,7 +51,10 @@ export function parseHistoryParameters(params: URLSearchParams): HistoryParamete
 }
 
 /** GET /api/signouts?user=&from=&to=&continuationToken=&pageSize=: a user's history, or the most recent requests. */
-export async function listSignOuts(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export const listSignOuts = withTelemetry(async function listSignOuts(
+    request: HttpRequest,
+    _context: InvocationContext,
+): Promise<HttpResponseInit> {
     const caller = authorize(request, ROLES.read);
     if (!caller.ok) return caller.response;
     const parsed = parseHistoryParameters(request.query);
@@ -60,7 +64,7 @@ export async function listSignOuts(request: HttpRequest, _context: InvocationCon
         ? await audit.userHistory(parsed.user, parsed.query)
         : await audit.listRecent(parsed.query);
     return { status: 200, jsonBody: page };
-}
+});
 
 app.http('listSignOuts', {
     route: 'signouts',

@@ -5,9 +5,13 @@ import { authorize } from './http/authorize';
 import { handleErrors } from './http/handleErrors';
 import { readJsonBody } from './http/readJsonBody';
 import { badRequest, forbidden } from './http/responses';
+import { withTelemetry } from './telemetry/withTelemetry';
 
 /** POST /api/signouts/preview: a dry run, answered synchronously within PREVIEW_DEADLINE_MS. */
-export async function previewSignOut(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export const previewSignOut = withTelemetry(async function previewSignOut(
+    request: HttpRequest,
+    _context: InvocationContext,
+): Promise<HttpResponseInit> {
     const caller = authorize(request, ROLES.request);
     if (!caller.ok) return caller.response;
     const body = await readJsonBody(request);
@@ -17,7 +21,7 @@ export async function previewSignOut(request: HttpRequest, _context: InvocationC
     if (outcome.kind === 'invalid') return badRequest(outcome.problems);
     if (outcome.kind === 'refused') return forbidden(outcome.refusal);
     return { status: 200, jsonBody: outcome.result };
-}
+});
 
 app.http('previewSignOut', {
     route: 'signouts/preview',

@@ -7,6 +7,7 @@ import type { ServiceDependencies } from '../../src/core/service/serviceDependen
 import { runSweep } from '../../src/core/service/sweep';
 import { FIXTURE } from '../simulator';
 import { startAppHarness, type AppHarness } from '../support/appHarness';
+import { RecordingTelemetry } from '../support/recordingTelemetry';
 
 /**
  * The sweep never drops a watch on a passing failure: when the guard, Graph, BC or the credential cannot be used,
@@ -25,8 +26,8 @@ beforeEach(async () => {
 afterEach(async () => harness.close());
 
 /** Fresh dependencies: nothing cached, like a new worker instance. */
-const dependencies = (env: Record<string, string | undefined> = process.env) =>
-    createServiceDependencies(readConfig(env), { now: () => clock });
+const dependencies = (env: Record<string, string | undefined> = process.env, telemetry = new RecordingTelemetry()) =>
+    createServiceDependencies(readConfig(env), { now: () => clock, telemetry });
 
 async function watchHank(deps: ServiceDependencies): Promise<string> {
     const requestId = `sweep-resilience-${++sequence}`;
@@ -56,8 +57,11 @@ describe('the sweep through a fault storm', () => {
             retryAfterSeconds: 0,
         });
 
-        const during = await runSweep('storm', await dependencies(), 60_000);
+        const telemetry = new RecordingTelemetry();
+        const during = await runSweep('storm', await dependencies(process.env, telemetry), 60_000);
         expect(during.watchedUsers).toBe(1);
+        // The tenant could not be swept at all: unhealthy, for the `unhealthy` alert.
+        expect(during).toMatchObject({ tenantsSkipped: 1, healthy: false });
         expect(during.watchesSkipped).toBe(1);
         expect(during.failures.join('\n')).toMatch(/skipped this pass/);
         expect(hankSessions()).toHaveLength(1);
@@ -66,8 +70,13 @@ describe('the sweep through a fault storm', () => {
         expect(kept[0]?.skippedSince).toBeDefined();
 
         harness.simulator.faults.remove(storm);
-        const after = await runSweep('storm', await dependencies(), 60_000);
-        expect(after).toMatchObject({ watchedUsers: 1, reconnectsCancelled: 1, watchesSkipped: 0 });
+        const after = await runSweep('storm', await dependencies(process.env, telemetry), 60_000);
+        expect(after).toMatchObject({ watchedUsers: 1, reconnectsCancelled: 1, watchesSkipped: 0, healthy: true });
+        expect(telemetry.gauges).toEqual([
+            { metric: 'signout.health', value: 0 },
+            { metric: 'signout.health', value: 1 },
+        ]);
+        expect(telemetry.total('signout.reconnects.cancelled')).toBe(1);
         expect(hankSessions()).toEqual([]);
         const [checked] = (await (await dependencies()).audit.listWatches()).filter((w) => w.requestId === requestId);
         expect(checked?.skippedSince).toBeUndefined();
@@ -97,10 +106,13 @@ describe('the sweep through a fault storm', () => {
         harness.simulator.faults.remove(fault);
         expect(report).toMatchObject({ watchedUsers: 1, watchesSkipped: 1, reconnectsCancelled: 0 });
         expect((await deps.audit.listWatches()).some((w) => w.requestId === requestId)).toBe(true);
+        // One environment down is not the service's health: the watch is kept, and lapses (its own alert) if it stays.
+        expect(report.healthy).toBe(true);
     });
 
     it('reports a watch that could not be checked through the end of its window as lapsed', async () => {
-        const deps = await dependencies();
+        const telemetry = new RecordingTelemetry();
+        const deps = await dependencies(process.env, telemetry);
         const requestId = await watchHank(deps);
         const fault = harness.simulator.faults.add({
             service: 'bc-admin',
@@ -118,5 +130,10 @@ describe('the sweep through a fault storm', () => {
         expect(report).toMatchObject({ watchesEnded: 1, watchesLapsed: 1 });
         const types = (await deps.audit.listEvents(requestId)).map((e) => e.type);
         expect(types).toEqual(expect.arrayContaining(['watch-lapsed', 'watch-ended']));
+        // The `watches-lapsed` alert counts it; the log record names the request to look at.
+        expect(telemetry.total('signout.watches.lapsed')).toBe(1);
+        expect(telemetry.logs.filter((record) => record.event === 'watch-lapsed')).toEqual([
+            expect.objectContaining({ requestId, tenantId: FIXTURE.tenantId, status: 'lapsed', level: 'warning' }),
+        ]);
     });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, InvocationContext, type HttpResponseInit, type TraceContext } from '@azure/functions';
 import { QueueClient, type DequeuedMessageItem } from '@azure/storage-queue';
 
 /**
@@ -12,16 +12,19 @@ export interface CapturedLog {
     message: string;
 }
 
+/** `traceContext`: the W3C trace context the host gives an invocation (its request span). */
 export function invocationContext(
     functionName: string,
     triggerMetadata: Record<string, unknown> = {},
     logs: CapturedLog[] = [],
+    traceContext?: TraceContext,
 ): InvocationContext {
     return new InvocationContext({
         invocationId: randomUUID(),
         functionName,
         triggerMetadata,
         logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
+        ...(traceContext && { traceContext }),
     });
 }
 

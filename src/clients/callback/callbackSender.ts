@@ -1,5 +1,6 @@
 import type { CallbackOptions, CallbackOutcome, Callbacks } from '../../core/ports/callbacks';
 import { callTimeoutInMs } from '../../core/deadline';
+import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { callbackUrlProblem } from '../../core/request/callbackPolicy';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { sleep as realSleep, type Sleep } from '../http/sleep';
@@ -17,6 +18,8 @@ export interface CallbackSenderOptions {
     sleep?: Sleep;
     /** For tests; defaults to the system clock. */
     now?: () => number;
+    /** Each attempt is a dependency, recorded by the receiver's origin only (its URL may hold a signature). */
+    telemetry?: Telemetry;
 }
 
 /**
@@ -32,6 +35,7 @@ export class CallbackSender implements Callbacks {
         if (refused) return { delivered: false, reason: `refused: ${refused}`, attempts: 0 };
         const sleep = this.options.sleep ?? realSleep;
         const now = this.options.now ?? Date.now;
+        const telemetry = this.options.telemetry ?? NO_TELEMETRY;
         const deadlineAt = options.deadlineAt ?? Number.POSITIVE_INFINITY;
         for (let attempt = 1; ; attempt++) {
             let status: number | undefined;
@@ -39,13 +43,20 @@ export class CallbackSender implements Callbacks {
             let failure: string;
             const timeoutInMs = callTimeoutInMs(this.options.timeoutInMs, options.deadlineAt, now());
             try {
-                const response = await fetch(url, {
-                    method: 'POST',
-                    headers: { 'content-type': 'application/json' },
-                    body: JSON.stringify(payload),
-                    redirect: 'manual',
-                    signal: AbortSignal.timeout(timeoutInMs),
-                });
+                const response = await telemetry.dependency(
+                    { service: 'callback', method: 'POST', url },
+                    async (span) => {
+                        const answer = await fetch(url, {
+                            method: 'POST',
+                            headers: { 'content-type': 'application/json' },
+                            body: JSON.stringify(payload),
+                            redirect: 'manual',
+                            signal: AbortSignal.timeout(timeoutInMs),
+                        });
+                        span.set({ statusCode: answer.status });
+                        return answer;
+                    },
+                );
                 status = response.status;
                 await response.body?.cancel();
                 if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt };

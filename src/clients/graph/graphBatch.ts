@@ -3,7 +3,9 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { ServiceError, TransientServiceError } from '../../core/errors';
 import { chunk } from '../../core/concurrency';
 import { callTimeoutInMs } from '../../core/deadline';
+import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
+import { isThrottling } from '../http/throttling';
 import type { Sleep } from '../http/sleep';
 import { credentialFailure } from '../identity/acquireToken';
 import type { BatchCost, GraphQuota } from './graphQuota';
@@ -35,10 +37,14 @@ export interface BatchAnswer {
 export interface GraphBatchOptions {
     /** Paces every batch of the tenant (in this process) to Graph's quotas: no fixed number in flight. */
     quota: GraphQuota;
+    /** The Graph endpoint the client calls, e.g. `https://graph.microsoft.com`. */
+    graphEndpoint: string;
     timeoutInMs: number;
     retry: RetryOptions;
     deadlineAt?: number;
     sleep: Sleep;
+    /** Each `$batch` call is a dependency; each wait after throttling is counted. */
+    telemetry?: Telemetry;
 }
 
 interface WireResponse {
@@ -48,8 +54,9 @@ interface WireResponse {
     body?: unknown;
 }
 
-/** The items' answers of one batch call, and the batch's own `Retry-After` when it failed whole. */
+/** The items' answers of one batch call, its status, and its own `Retry-After` when it failed whole. */
 interface BatchReply {
+    status: number;
     items: Map<string, WireResponse>;
     retryAfterInMs?: number;
 }
@@ -68,6 +75,7 @@ export async function runBatched(
     options: GraphBatchOptions,
 ): Promise<Map<string, BatchAnswer | ServiceError>> {
     const answers = new Map<string, BatchAnswer | ServiceError>();
+    const telemetry = options.telemetry ?? NO_TELEMETRY;
     const batches = chunk(steps, GRAPH_BATCH_LIMIT).map(async (batch) => {
         let pending = batch;
         for (let attempt = 1; pending.length > 0; attempt++) {
@@ -84,11 +92,13 @@ export async function runBatched(
                 for (const step of sent) answers.set(step.key, wait);
                 break;
             }
-            const outcome = await postBatch(client, sent, callTimeoutInMs(options.timeoutInMs, options.deadlineAt));
+            const outcome = await recordedBatch(client, sent, options, telemetry);
             const retry: BatchStep[] = [];
             let retryAfterInMs: number | undefined;
             // What the last failure was, so an item that runs out of retries reports it truthfully.
             let lastFailure: TransientServiceError | undefined;
+            // Whether Graph asked to wait (429/503), for the throttling metric, rather than failed otherwise.
+            let throttled = false;
             if (outcome instanceof TransientServiceError) {
                 const lost = outcome.statusCode === undefined;
                 for (const step of pending)
@@ -96,6 +106,7 @@ export async function runBatched(
                     else retry.push(step);
                 retryAfterInMs = outcome.retryAfterInMs;
                 lastFailure = outcome;
+                throttled = isThrottling(outcome.statusCode);
             } else if (outcome instanceof ServiceError) {
                 for (const step of pending) answers.set(step.key, outcome);
             } else {
@@ -109,6 +120,7 @@ export async function runBatched(
                         const after = parseRetryAfter(headerOf(response?.headers, 'retry-after'));
                         if (after !== undefined) retryAfterInMs = Math.max(retryAfterInMs ?? 0, after);
                         const status = response?.status;
+                        throttled ||= isThrottling(status);
                         const code = status === 429 ? 'throttled' : `http-${status ?? 'none'}`;
                         lastFailure = new TransientServiceError(
                             'graph',
@@ -130,6 +142,7 @@ export async function runBatched(
                 for (const step of retry) answers.set(step.key, lastFailure!);
                 break;
             }
+            if (throttled) telemetry.count('signout.throttling.waits', 1, { service: 'graph' });
             await options.sleep(decision.delayInMs);
             pending = retry;
         }
@@ -179,6 +192,24 @@ export function costOf(steps: readonly BatchStep[]): BatchCost {
     return { units, writes };
 }
 
+/** One `$batch` call as a dependency, with its status and how many steps it carried. */
+function recordedBatch(
+    client: Client,
+    steps: readonly BatchStep[],
+    options: GraphBatchOptions,
+    telemetry: Telemetry,
+): Promise<BatchReply | ServiceError> {
+    const call = { service: 'graph' as const, method: 'POST', url: `${options.graphEndpoint}/v1.0/$batch` };
+    return telemetry.dependency(call, async (span) => {
+        const reply = await postBatch(client, steps, callTimeoutInMs(options.timeoutInMs, options.deadlineAt));
+        span.set({
+            itemCount: steps.length,
+            statusCode: reply instanceof ServiceError ? reply.statusCode : reply.status,
+        });
+        return reply;
+    });
+}
+
 /**
  * One `$batch` call, sent once: the SDK's retry middleware is off for it, because it would send the whole batch again
  * on a 429/503/504, items that succeeded included. The raw response is read here, whatever its status, so the
@@ -222,7 +253,7 @@ async function postBatch(
     }
     const retryAfterInMs = response.ok ? undefined : parseRetryAfter(response.headers.get('retry-after'));
     if (!Array.isArray(body?.responses)) {
-        if (response.ok) return { items: new Map() };
+        if (response.ok) return { status: response.status, items: new Map() };
         const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;
         return toGraphError({ statusCode: response.status, code }, retryAfterInMs);
     }
@@ -231,7 +262,7 @@ async function postBatch(
         const step = steps[Number(item.id)];
         if (step) items.set(step.key, item);
     }
-    return { items, ...(retryAfterInMs !== undefined && { retryAfterInMs }) };
+    return { status: response.status, items, ...(retryAfterInMs !== undefined && { retryAfterInMs }) };
 }
 
 /**

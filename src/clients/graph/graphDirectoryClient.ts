@@ -26,16 +26,11 @@ const GROUPS_PER_CHECK = 20;
 /** The largest page Graph serves for directory objects. */
 const PAGE_SIZE = 999;
 
-export interface GraphDirectoryClientOptions extends GraphBatchOptions {
-    /** The Graph endpoint the client calls, e.g. `https://graph.microsoft.com`: next-page links must stay on it. */
-    graphEndpoint: string;
-}
-
 /** Entra ID through Microsoft Graph; every call goes through `$batch`, listings page by page. */
 export class GraphDirectoryClient implements Directory {
     constructor(
         private readonly client: Client,
-        private readonly options: GraphDirectoryClientOptions,
+        private readonly options: GraphBatchOptions,
     ) {}
 
     async getUsers(references: readonly string[]): Promise<Map<string, ItemResult<DirectoryUser>>> {

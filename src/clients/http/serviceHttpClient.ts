@@ -2,9 +2,11 @@ import type { TokenCredential } from '@azure/identity';
 import type { AdaptiveLimiter } from '../../core/concurrency';
 import { callTimeoutInMs } from '../../core/deadline';
 import { ServiceError, TransientServiceError, type ServiceName } from '../../core/errors';
+import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { acquireToken } from '../identity/acquireToken';
 import { sleep as realSleep, type Sleep } from './sleep';
+import { isThrottling } from './throttling';
 
 export interface ServiceHttpClientOptions {
     service: ServiceName;
@@ -19,6 +21,8 @@ export interface ServiceHttpClientOptions {
     sleep?: Sleep;
     /** Told of each wait after a 429, before it starts, so progress can say so. */
     onThrottled?: (waitInMs: number) => void;
+    /** Each call is a dependency; each wait after throttling is counted. */
+    telemetry?: Telemetry;
 }
 
 export interface ServiceResponse {
@@ -40,9 +44,11 @@ export interface SendOptions {
  */
 export class ServiceHttpClient {
     private readonly sleep: Sleep;
+    private readonly telemetry: Telemetry;
 
     constructor(private readonly options: ServiceHttpClientOptions) {
         this.sleep = options.sleep ?? realSleep;
+        this.telemetry = options.telemetry ?? NO_TELEMETRY;
     }
 
     get service(): ServiceName {
@@ -57,6 +63,8 @@ export class ServiceHttpClient {
             const decision = decideRetry(attempt, outcome.retryAfterInMs, this.options.retry, timeLeft);
             if (!decision.retry) throw outcome;
             if (outcome.statusCode === 429) this.options.onThrottled?.(decision.delayInMs);
+            if (isThrottling(outcome.statusCode))
+                this.telemetry.count('signout.throttling.waits', 1, { service: this.options.service });
             await this.sleep(decision.delayInMs);
         }
     }
@@ -78,12 +86,26 @@ export class ServiceHttpClient {
         );
     }
 
+    /** One call: a dependency of its own, after the token (whose request the HTTP instrumentation records). */
     private async attempt(
         method: string,
         url: string,
         options: SendOptions,
     ): Promise<ServiceResponse | TransientServiceError> {
         const token = await acquireToken(this.options.credential, this.options.scope);
+        return this.telemetry.dependency({ service: this.options.service, method, url }, async (span) => {
+            const outcome = await this.call(method, url, options, token);
+            span.set({ statusCode: outcome instanceof TransientServiceError ? outcome.statusCode : outcome.status });
+            return outcome;
+        });
+    }
+
+    private async call(
+        method: string,
+        url: string,
+        options: SendOptions,
+        token: string,
+    ): Promise<ServiceResponse | TransientServiceError> {
         const headers: Record<string, string> = {
             accept: 'application/json',
             authorization: `Bearer ${token}`,

@@ -4,7 +4,8 @@ import type { FieldProblem } from '../errors';
 import type { Caller, RequestRecord, RequestSource } from '../ports/auditStore';
 import { parseSignOutRequest, type ParsedRequest } from '../request/signOutRequest';
 import { warmUp } from '../engine/discoverEnvironments';
-import type { ServiceDependencies } from './serviceDependencies';
+import { requestAttributes } from './requestTelemetry';
+import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 export type AcceptOutcome =
     | { kind: 'invalid'; problems: FieldProblem[] }
@@ -27,18 +28,24 @@ export async function acceptRequest(input: unknown, caller: Caller, deps: Servic
     const request = parsed.value;
     const refusal = admissionRefusal(request, caller, deps.settings.callers);
     if (refusal) return { kind: 'refused', refusal };
-    const reservation = await reserveCallerUsage(request, caller, deps, now);
-    if (!reservation.reserved) return { kind: 'limited', retryAfterInSeconds: reservation.retryAfterInSeconds };
-
-    const claimed = await claimRequest(parsed, caller, 'http', deps, now);
-    // Only new work counts against the caller: not the same request again, nor a refused conflict.
-    if (claimed.kind !== 'accepted' && reservation.added) await releaseCallerUsage(request, caller, deps);
-    if (claimed.kind === 'conflict') return claimed;
-    if (claimed.kind === 'duplicate' && (claimed.record.state !== 'accepted' || claimed.record.enqueuedAt))
+    const attributes = { requestId: request.requestId, tenantId: request.tenantId, source: 'http' as const };
+    return telemetryOf(deps).span('signout.accept', attributes, async (span) => {
+        const reservation = await reserveCallerUsage(request, caller, deps, now);
+        if (!reservation.reserved) {
+            span.set({ status: 'limited' });
+            return { kind: 'limited', retryAfterInSeconds: reservation.retryAfterInSeconds };
+        }
+        const claimed = await claimRequest(parsed, caller, 'http', deps, now);
+        span.set({ ...requestAttributes(claimed.record), status: claimed.kind });
+        // Only new work counts against the caller: not the same request again, nor a refused conflict.
+        if (claimed.kind !== 'accepted' && reservation.added) await releaseCallerUsage(request, caller, deps);
+        if (claimed.kind === 'conflict') return claimed;
+        if (claimed.kind === 'duplicate' && (claimed.record.state !== 'accepted' || claimed.record.enqueuedAt))
+            return claimed;
+        await deps.queue.enqueue({ workItem: { requestId: request.requestId } });
+        await deps.audit.markEnqueued(request.requestId, (deps.now?.() ?? new Date()).toISOString());
         return claimed;
-    await deps.queue.enqueue({ workItem: { requestId: request.requestId } });
-    await deps.audit.markEnqueued(request.requestId, (deps.now?.() ?? new Date()).toISOString());
-    return claimed;
+    });
 }
 
 /**

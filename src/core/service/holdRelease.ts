@@ -3,7 +3,7 @@ import { asServiceError } from '../engine/discoverEnvironments';
 import { holdInForce } from '../engine/holds';
 import { ServiceError } from '../errors';
 import { PERMANENT_RELEASE_AT, type Caller, type HoldRecord } from '../ports/auditStore';
-import type { ServiceDependencies, TenantServices } from './serviceDependencies';
+import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
 
 export interface HoldReleaseReport {
     holdsReleased: number;
@@ -27,9 +27,18 @@ export async function releaseDueHolds(
     deps: ServiceDependencies,
     report: HoldReleaseReport,
 ): Promise<void> {
+    const telemetry = telemetryOf(deps);
     for (const hold of await deps.audit.listDueHolds(now)) {
         try {
-            const verdict = await settleHold(hold, now, deadlineAt, deps);
+            const verdict = await telemetry.span(
+                'hold.release',
+                { requestId: hold.requestId, tenantId: hold.tenantId },
+                async (span) => {
+                    const decided = await settleHold(hold, now, deadlineAt, deps);
+                    span.set({ status: decided.released ? 'released' : 'left-as-is' });
+                    return decided;
+                },
+            );
             if (verdict.released) report.holdsReleased++;
             else report.holdsLeftAsIs++;
         } catch (error) {

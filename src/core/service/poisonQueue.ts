@@ -7,7 +7,9 @@ import { FINAL_STATES } from '../result';
 import { claimRequest } from './acceptRequest';
 import { isWorkItem } from './receiveQueueMessage';
 import { recordRefusedMessage } from './rejectMessage';
-import type { ServiceDependencies } from './serviceDependencies';
+import { quoted } from '../logText';
+import { countFinished, requestLogAttributes } from './requestTelemetry';
+import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 const POISON_BATCH = 32;
 /** The audit event that counts a request's returns from the poison queue. */
@@ -61,7 +63,8 @@ export async function handlePoisonQueue(now: Date, deps: ServiceDependencies): P
                     : [{ field: 'workItem.requestId', reason: 'names no known request' }];
             const caller: Caller = { kind: 'queue', id: `${deps.settings.queueName}-poison`, verified: false };
             const all = [{ field: '(message)', reason: why }, ...problems];
-            await recordRefusedMessage(message.text, all, 'dead-lettered', caller, deps, data);
+            const refused = await recordRefusedMessage(message.text, all, 'dead-lettered', caller, deps, data);
+            logDeadLettered(deps, refused, why);
             report.deadLettered++;
         } else if (!FINAL_STATES.includes(record.state)) {
             // A live worker still holds it: look again on a later run (the message stays hidden until then).
@@ -108,5 +111,17 @@ async function requeueOrDeadLetter(
         trail,
         events: [{ type: 'dead-lettered', status: 'dead-lettered', detail, data: { ...data, requeues, limit } }],
     });
+    countFinished(telemetryOf(deps), 'dead-lettered', record.source);
+    logDeadLettered(deps, { ...record, state: 'dead-lettered' }, detail);
     return false;
+}
+
+/** The `dead-lettered` record an operator starts from (the `dead-lettered` alert names the event). */
+function logDeadLettered(deps: ServiceDependencies, record: RequestRecord, why: string): void {
+    telemetryOf(deps).log({
+        level: 'error',
+        event: 'dead-lettered',
+        ...requestLogAttributes(record),
+        message: `request ${quoted(record.requestId)} dead-lettered: ${why}`,
+    });
 }

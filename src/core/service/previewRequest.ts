@@ -6,7 +6,7 @@ import type { FieldProblem } from '../errors';
 import type { Caller } from '../ports/auditStore';
 import { parseSignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
-import type { ServiceDependencies } from './serviceDependencies';
+import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 export type PreviewOutcome =
     | { kind: 'invalid'; problems: FieldProblem[] }
@@ -48,18 +48,28 @@ export async function previewRequest(
     const refusal = admissionRefusal(request, caller, deps.settings.callers);
     if (refusal) return { kind: 'refused', refusal };
     const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
-    const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
-    const result = await runSignOut(
-        request,
-        {
-            ...deps.tenantServices(request.tenantId, deadlineAt),
-            protectedSet,
-            journal: NO_JOURNAL,
-            holds: NO_HOLDS,
-            ...(deps.now && { now: deps.now }),
-        },
-        deps.settings.engine,
-    );
+    const attributes = {
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        userCount: request.users.length,
+        dryRun: true,
+    };
+    const result = await telemetryOf(deps).span('signout.preview', attributes, async (span) => {
+        const protectedSet = await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
+        const previewed = await runSignOut(
+            request,
+            {
+                ...deps.tenantServices(request.tenantId, deadlineAt),
+                protectedSet,
+                journal: NO_JOURNAL,
+                holds: NO_HOLDS,
+                ...(deps.now && { now: deps.now }),
+            },
+            deps.settings.engine,
+        );
+        span.set({ status: previewed.status });
+        return previewed;
+    });
     const mayReadOthers = caller.roles === undefined || caller.roles.includes(ROLES.read);
     return { kind: 'previewed', result: mayReadOthers ? result : withoutOtherUsersNames(result) };
 }

@@ -2,10 +2,12 @@ import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
 import { AuthenticationFailedError } from '../errors';
 import type { AuditEventInput, AuditTrail, RequestRecord } from '../ports/auditStore';
+import type { SpanScope } from '../ports/telemetry';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
-import type { ServiceDependencies } from './serviceDependencies';
 import { ProgressTracker } from './requestProgress';
+import { countFinished, requestAttributes, sessionsCancelled } from './requestTelemetry';
+import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 import { UserIndexWriter } from './userIndexWriter';
 
 export interface AttemptInfo {
@@ -44,13 +46,27 @@ export class RetryLaterError extends Error {
  * repeated. Transient failures ask the host for another delivery, except on the last one, which finishes with
  * what it has (a truthful `partial`) rather than leaving the request to the poison queue.
  */
-export async function processRequest(
+export function processRequest(
     requestId: string,
     attempt: AttemptInfo,
     deps: ServiceDependencies,
 ): Promise<ProcessOutcome> {
+    return telemetryOf(deps).span('signout.process', { requestId, attempt: attempt.dequeueCount }, async (span) => {
+        const outcome = await attemptRequest(requestId, attempt, deps, span);
+        span.set({ status: outcome.kind === 'unknown-request' ? 'unknown' : outcome.record.state });
+        return outcome;
+    });
+}
+
+async function attemptRequest(
+    requestId: string,
+    attempt: AttemptInfo,
+    deps: ServiceDependencies,
+    span: SpanScope,
+): Promise<ProcessOutcome> {
     const now = () => deps.now?.() ?? new Date();
     const started = await deps.audit.startAttempt(requestId, attempt.owner, deps.settings.leaseInMs, now());
+    if (started.kind !== 'unknown') span.set(requestAttributes(started.record));
     switch (started.kind) {
         case 'unknown':
             return { kind: 'unknown-request' };
@@ -250,6 +266,9 @@ async function finish(
         },
     };
     const record = await deps.audit.finishRequest(requestId, attempt.owner, result, { trail, events: [finished] });
+    const telemetry = telemetryOf(deps);
+    countFinished(telemetry, record.state, record.source);
+    telemetry.count('signout.sessions.cancelled', sessionsCancelled(result));
     if (request.callbackUrl) {
         const delivery = await deps.callbacks.send(
             request.callbackUrl,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FieldProblem } from '../errors';
 import type { Caller, RequestRecord } from '../ports/auditStore';
-import type { ServiceDependencies } from './serviceDependencies';
+import { countFinished } from './requestTelemetry';
+import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 /** Longest excerpt of a refused message kept in the audit; the rest is represented by its hash. */
 const EXCERPT_LENGTH = 512;
@@ -44,5 +45,8 @@ export async function recordRefusedMessage(
             },
         ],
     });
-    return outcome.claimed ? outcome.record : outcome.existing;
+    if (!outcome.claimed) return outcome.existing;
+    // Once per message: a copy delivered again finds its record and is not counted twice.
+    countFinished(telemetryOf(deps), state, 'queue');
+    return outcome.record;
 }

@@ -7,6 +7,7 @@ import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Callbacks } from '../ports/callbacks';
 import type { Directory } from '../ports/directory';
 import type { RequestQueue } from '../ports/requestQueue';
+import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry';
 import type { RequestPolicy } from '../request/signOutRequest';
 
 /** The remote systems of one tenant, with calls bounded by a deadline. */
@@ -46,4 +47,10 @@ export interface ServiceDependencies {
     protectedSets: ProtectedSets;
     settings: ServiceSettings;
     now?: () => Date;
+    /** Spans, metrics and structured logs; none when absent. */
+    telemetry?: Telemetry;
+}
+
+export function telemetryOf(deps: Pick<ServiceDependencies, 'telemetry'>): Telemetry {
+    return deps.telemetry ?? NO_TELEMETRY;
 }

@@ -4,9 +4,10 @@ import { automationAnswerOf, indexSessions, sessionsNamed, type SessionIndex } f
 import { watchIdentityOf } from '../engine/watchIdentity';
 import { ensureError } from '../errors';
 import { guardUsers, type ProtectedSet } from '../guard/protectedSet';
+import { quoted } from '../logText';
 import type { AuditEventInput, WatchIdentity, WatchRecord } from '../ports/auditStore';
 import type { DirectoryUser } from '../ports/directory';
-import type { ServiceDependencies, TenantServices } from './serviceDependencies';
+import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
 
 /**
  * A watch whose last good pass is older than this when its window closes may have missed reconnects: it is
@@ -21,6 +22,8 @@ export interface WatchSweepReport {
     watchesLapsed: number;
     /** Watches kept but not acted on this pass, because something needed to judge them was unknown. */
     watchesSkipped: number;
+    /** Tenants none of whose watches could be checked (their guard, Graph or storage failed): the sweep is unhealthy. */
+    tenantsSkipped: number;
     failures: string[];
 }
 
@@ -54,12 +57,15 @@ export async function sweepWatches(
     for (const watch of active) byTenant.set(watch.tenantId, [...(byTenant.get(watch.tenantId) ?? []), watch]);
     for (const [tenantId, watches] of byTenant) {
         const dropped = new Set<string>();
-        const checked = await sweepTenant(tenantId, watches, deadlineAt, deps, report, dropped).catch(
-            (error: unknown) => {
+        const checked = await telemetryOf(deps)
+            .span('sweep.tenant', { tenantId, itemCount: watches.length }, () =>
+                sweepTenant(tenantId, watches, deadlineAt, deps, report, dropped),
+            )
+            .catch((error: unknown) => {
+                report.tenantsSkipped++;
                 report.failures.push(`watches of tenant ${tenantId} skipped this pass: ${describe(error)}`);
                 return new Set<string>();
-            },
-        );
+            });
         await recordCoverage(
             watches.filter((watch) => !dropped.has(watchKey(watch))),
             checked,
@@ -95,6 +101,16 @@ async function endWatch(watch: WatchRecord, deps: ServiceDependencies, report: W
         report.failures.push(
             `watch of ${watch.userPrincipalName} (request ${watch.requestId}) lapsed: unchecked since ${lapsedSince}`,
         );
+        const telemetry = telemetryOf(deps);
+        telemetry.count('signout.watches.lapsed', 1);
+        telemetry.log({
+            level: 'warning',
+            event: 'watch-lapsed',
+            requestId: watch.requestId,
+            tenantId: watch.tenantId,
+            status: 'lapsed',
+            message: `a watch of request ${quoted(watch.requestId)} lapsed: it could not be checked from ${lapsedSince} until its window closed at ${watch.until}`,
+        });
     }
 }
 
@@ -211,7 +227,10 @@ async function sweepEnvironment(
             for (const session of sessionsNamed(index, identity?.names ?? [])) {
                 try {
                     const result = await services.bcAdmin.deleteSession(ref, session.sessionId);
-                    if (result === 'cancelled') report.reconnectsCancelled++;
+                    if (result === 'cancelled') {
+                        report.reconnectsCancelled++;
+                        telemetryOf(deps).count('signout.reconnects.cancelled', 1);
+                    }
                     events.push({
                         type: 'reconnect-cancelled',
                         user: watch.objectId,

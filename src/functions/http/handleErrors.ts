@@ -7,6 +7,7 @@ import {
 } from '../../core/errors';
 import { ProtectedEntryError } from '../../core/guard/guardErrors';
 import { quoted } from '../../core/logText';
+import { withTelemetry } from '../telemetry/withTelemetry';
 import { badRequest, errorResponse, serviceUnavailable } from './responses';
 
 type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -18,17 +19,19 @@ type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise
  * Only names and codes are logged.
  */
 export function handleErrors(handler: HttpHandler): HttpHandler {
-    return async (request, context) => {
+    return withTelemetry(async (request, context, log) => {
         try {
             return await handler(request, context);
         } catch (error) {
             if (error instanceof ValidationError) return badRequest(error.problems);
             if (error instanceof TransientServiceError) {
-                context.warn(`dependency unavailable: ${error.service} ${quoted(error.code)}`);
+                log.warn('dependency-unavailable', `dependency unavailable: ${error.service} ${quoted(error.code)}`, {
+                    statusCode: 503,
+                });
                 return serviceUnavailable(Math.max(1, Math.ceil((error.retryAfterInMs ?? 5_000) / 1000)));
             }
             if (error instanceof AuthenticationFailedError) {
-                context.error(`authentication failed: ${quoted(error.code)}`);
+                log.error('authentication-failed', `authentication failed: ${quoted(error.code)}`, { statusCode: 502 });
                 return errorResponse(
                     502,
                     'upstream-authentication-failed',
@@ -37,19 +40,25 @@ export function handleErrors(handler: HttpHandler): HttpHandler {
             }
             if (error instanceof ProtectedEntryError) {
                 // Not the caller's fault and not passing: nothing runs until an admin fixes the named entry.
-                context.error(quoted(error.message));
+                log.error('protected-entry-unresolved', quoted(error.message), { statusCode: 503 });
                 return errorResponse(503, error.code, error.message);
             }
             if (error instanceof ConfigurationError) {
-                context.error(error.message);
+                log.error('configuration-error', error.message, { statusCode: 500 });
                 return errorResponse(
                     500,
                     'configuration-error',
                     `The service is misconfigured: setting ${error.setting}.`,
                 );
             }
-            context.error(`unexpected failure: ${error instanceof Error ? error.name : typeof error}`);
+            log.error(
+                'unexpected-failure',
+                `unexpected failure: ${error instanceof Error ? error.name : typeof error}`,
+                {
+                    statusCode: 500,
+                },
+            );
             return errorResponse(500, 'internal-error', 'The request could not be handled.');
         }
-    };
+    });
 }

@@ -10,6 +10,9 @@ const valid = {
     AZURE_TENANT_ID: '11111111-1111-1111-1111-111111111111',
 };
 
+const TELEMETRY =
+    'InstrumentationKey=00000000-0000-0000-0000-0000000000a1;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+
 function settingNamedBy(env: Record<string, string>): string | undefined {
     try {
         readConfig({ ...valid, ...env });
@@ -53,8 +56,52 @@ describe('readConfig', () => {
             'AZURE_CLIENT_SECRET',
         ],
         [{ AZURE_CLIENT_SECRET: 'x' }, 'AZURE_CLIENT_ID'],
+        [
+            { APPLICATIONINSIGHTS_CONNECTION_STRING: 'IngestionEndpoint=https://x/' },
+            'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        ],
+        [{ APPLICATIONINSIGHTS_CONNECTION_STRING: 'not a connection string' }, 'APPLICATIONINSIGHTS_CONNECTION_STRING'],
+        [
+            {
+                APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY,
+                APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=x',
+            },
+            'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        ],
+        [
+            {
+                APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY,
+                APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=app',
+            },
+            'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        ],
     ])('names the wrong setting: %j', (env, setting) => {
         expect(settingNamedBy(env)).toBe(setting);
+    });
+
+    it('reads telemetry only when a connection string names a resource, with Entra auth when asked for', () => {
+        expect(readConfig(valid).telemetry).toBeUndefined();
+        expect(readConfig({ ...valid, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' }).telemetry).toBe(
+            undefined,
+        );
+        expect(readConfig({ ...valid, APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY }).telemetry).toEqual({
+            connectionString: TELEMETRY,
+        });
+        const clientId = '33333333-3333-3333-3333-333333333333';
+        expect(
+            readConfig({
+                ...valid,
+                APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY,
+                APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD`,
+            }).telemetry,
+        ).toEqual({ connectionString: TELEMETRY, managedIdentity: { clientId } });
+        expect(
+            readConfig({
+                ...valid,
+                APPLICATIONINSIGHTS_CONNECTION_STRING: TELEMETRY,
+                APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+            }).telemetry,
+        ).toEqual({ connectionString: TELEMETRY, managedIdentity: {} });
     });
 
     it('stops on a request deadline that leaves the host no time for the audit tail, naming both settings', () => {

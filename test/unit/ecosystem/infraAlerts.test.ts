@@ -1,17 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { documentedMetrics, OPERATIONS_DOC as operations } from './support/telemetryContract';
 
 const ROOT = path.join(__dirname, '../../..');
 const read = (relative: string) => fs.readFileSync(path.join(ROOT, relative), 'utf8');
 const alertsBicep = read('infra/core/alerts.bicep');
-const operations = read('docs/operations.md');
-
-/** The metric names of the telemetry table in docs/operations.md: the contract the code and the alerts share. */
-function documentedMetrics(): string[] {
-    const section = operations.split(/^## /m).find((part) => part.startsWith('Telemetry names'));
-    if (!section) throw new Error('docs/operations.md has no "## Telemetry names" section');
-    return [...section.matchAll(/^\| `([a-z_.]+)` \|/gm)].map((match) => match[1]!);
-}
 
 /** `name: '...'` and `query: '...'` of each entry of `var alertRules`. */
 function alertRules(): Array<{ name: string; query: string }> {
