@@ -43,6 +43,7 @@ export interface AppConfig {
     requestDeadlineInMs: number;
     previewDeadlineInMs: number;
     poisonRequeueLimit: number;
+    shardSize: number;
     /** Keys the audit chain (HMAC); never logged. */
     auditSigningKey?: string;
     retentionDays: number;
@@ -74,6 +75,9 @@ export interface TenantCaller {
     /** An object or app id, a queue name, or `*`. */
     callerId: string;
 }
+
+/** The most users one request may name, whatever the settings: 20,000 (issue: requests fan out across instances). */
+const MAX_USERS_LIMIT = 20_000;
 
 type Environment = Record<string, string | undefined>;
 
@@ -219,7 +223,7 @@ function readCallers(settings: SettingsReader, maxUsersPerRequest: number): Call
         authenticationRequired: settings.boolean('AUTH_REQUIRED', inAzure),
         bulkThreshold: settings.integer('BULK_THRESHOLD', 1, 10_000),
         // At least one request's worth, or a request at the limit could never be accepted.
-        maxUsersPerHour: settings.integer('CALLER_MAX_USERS_PER_HOUR', maxUsersPerRequest, 10_000),
+        maxUsersPerHour: settings.integer('CALLER_MAX_USERS_PER_HOUR', maxUsersPerRequest, 5 * MAX_USERS_LIMIT),
         tenantCallers: settings.list('TENANT_CALLERS', mustBeTenantCaller).map((item) => {
             const [tenantId = '', callerId = ''] = item.split('=');
             return { tenantId: tenantId.toLowerCase(), callerId: callerId.toLowerCase() };
@@ -341,7 +345,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         throw new ConfigurationError('BC_ADMIN_API_VERSION', 'must look like v2.28');
     const allowedTenantIds = settings.list('ALLOWED_TENANT_IDS', mustBeGuid).map((id) => id.toLowerCase());
     const servedTenantIds = allowedTenantIds.length > 0 ? allowedTenantIds : [tenantId];
-    const maxUsersPerRequest = settings.integer('MAX_USERS_PER_REQUEST', 1, 10_000);
+    const maxUsersPerRequest = settings.integer('MAX_USERS_PER_REQUEST', 1, MAX_USERS_LIMIT);
     const auditSigningKey = readSigningKey(settings);
     const requestDeadlineInMs = settings.integer('REQUEST_DEADLINE_MS', 10_000, 3_600_000);
     const longestDeadline = HOST_FUNCTION_TIMEOUT_MS - AUDIT_TAIL_MARGIN_MS;
@@ -398,6 +402,7 @@ export function readConfig(env: Environment = process.env): AppConfig {
         requestDeadlineInMs,
         previewDeadlineInMs: settings.integer('PREVIEW_DEADLINE_MS', 1_000, 230_000),
         poisonRequeueLimit: settings.integer('POISON_REQUEUE_LIMIT', 0, 10),
+        shardSize: settings.integer('SHARD_SIZE', 50, 5_000),
         ...(auditSigningKey && { auditSigningKey }),
         retentionDays,
         ...(telemetry && { telemetry }),

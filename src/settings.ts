@@ -191,7 +191,14 @@ export const SETTINGS = [
     },
     {
         name: 'MAX_USERS_PER_REQUEST',
-        description: 'Most users one request may name.',
+        description: 'Most users one request may name (up to 20000; above SHARD_SIZE a request is split into shards).',
+        defaultValue: '500',
+        providedBy: 'optional',
+    },
+    {
+        name: 'SHARD_SIZE',
+        description:
+            'A request from the HTTP API or the queue naming more users is split at acceptance into shards of this many, each a work item any instance runs; the request aggregates them and calls back once.',
         defaultValue: '500',
         providedBy: 'optional',
     },
@@ -230,8 +237,8 @@ export const SETTINGS = [
     {
         name: 'REQUEST_DEADLINE_MS',
         description:
-            "Time one attempt at a request may take, its callback included; at most host.json's `functionTimeout` minus 60 s for the audit tail (540000).",
-        defaultValue: '480000',
+            "Time one attempt at a request may take, its callback included; at most host.json's `functionTimeout` minus 60 s for the audit tail (540000). An attempt that would wait longer for a service's quota stops and continues later from a new work item.",
+        defaultValue: '240000',
         providedBy: 'optional',
     },
     {

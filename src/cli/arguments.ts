@@ -1,4 +1,4 @@
-import { REQUEST_ID_PATTERN } from '../core/request/patterns';
+import { STORED_REQUEST_ID_PATTERN } from '../core/request/patterns';
 import type { FieldProblem } from '../core/errors';
 import { TICKET_SYSTEMS } from '../core/request/signOutRequest';
 
@@ -93,7 +93,7 @@ export function singleRequestId(positionals: readonly string[]): Parsed<string> 
     const [requestId, ...extra] = positionals;
     if (!requestId || extra.length > 0)
         return { ok: false, problem: { field: 'requestId', reason: 'name exactly one request id' } };
-    if (!REQUEST_ID_PATTERN.test(requestId))
+    if (!STORED_REQUEST_ID_PATTERN.test(requestId))
         return { ok: false, problem: { field: 'requestId', reason: `"${requestId}" is not a request id` } };
     return { ok: true, value: requestId };
 }

@@ -20,9 +20,18 @@ const NO_QUEUE: RequestQueue = {
  * An admin's run reports to nobody but the admin and the audit: a workstation has no managed identity to send
  * telemetry with, and a short-lived process would have to wait for the export before it exits.
  */
+/** Enough for the largest request (20,000 users) to wait out Graph's write quota. */
+const CLI_REQUEST_DEADLINE_MS = 3_600_000;
+
 export function createCliDependencies(config: AppConfig, options: { queue: boolean }): Promise<ServiceDependencies> {
-    return createServiceDependencies(config, {
-        telemetry: NO_TELEMETRY,
-        ...(!options.queue && { queue: NO_QUEUE }),
-    });
+    // No host stops a CLI run and no queue takes a request on: it runs a request whole and waits out Graph's write
+    // quota (3,000 users per 150 s) itself, showing the wait, within an hour unless the settings give more.
+    const requestDeadlineInMs = Math.max(config.requestDeadlineInMs, CLI_REQUEST_DEADLINE_MS);
+    return createServiceDependencies(
+        { ...config, requestDeadlineInMs },
+        {
+            telemetry: NO_TELEMETRY,
+            ...(!options.queue && { queue: NO_QUEUE }),
+        },
+    );
 }

@@ -1,4 +1,5 @@
 import type { AuditEvent, RequestRecord, RequestSummary } from '../core/ports/auditStore';
+import type { RequestProgress } from '../core/result';
 
 /** The request's own facts, for `status`: who asked, why, when, and where it stands. */
 export function formatRecordHeader(record: RequestRecord): string[] {
@@ -22,9 +23,24 @@ export function formatRecordHeader(record: RequestRecord): string[] {
         lines.push(`Envs      ${chosen}`);
         if (request.dryRun) lines.push('Dry run   yes');
     }
+    if (record.shardCount)
+        lines.push(
+            `Shards    ${record.shardCount}: ${record.requestId}.shard-001 to .shard-${String(record.shardCount).padStart(3, '0')}`,
+        );
+    if (record.parentRequestId) lines.push(`Shard of  ${record.parentRequestId}`);
     if (record.leaseOwner && record.leaseUntil) lines.push(`Lease     ${record.leaseOwner} until ${record.leaseUntil}`);
     for (const problem of record.problems ?? []) lines.push(`Problem   ${problem.field}: ${problem.reason}`);
     return lines;
+}
+
+/** How far a running request is: steps done per system, its shards, what it waits for. */
+export function formatProgress(progress: RequestProgress): string[] {
+    const done = Object.entries(progress.done).map(([system, count]) => `${system} ${count}/${progress.users}`);
+    return [
+        `Progress  ${done.length > 0 ? done.join(', ') : 'nothing done yet'} (as of ${progress.updatedAt})`,
+        ...(progress.shards ? [`          ${progress.shards.ended} of ${progress.shards.total} shards ended`] : []),
+        ...(progress.waiting ? [`Waiting   ${progress.waiting}`] : []),
+    ];
 }
 
 /** The audit trail, one event a line, as the demo prints it. */

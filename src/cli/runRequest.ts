@@ -64,6 +64,14 @@ export async function runClaimedRequest(
             return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
         case 'finished':
             return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
+        case 'sharded':
+            out.note(
+                `Request ${requestId} is split into ${outcome.record.shardCount} shards, which the Functions app runs from its queue; \`bc-signout status ${requestId}\` shows how far they are, and a shard resumes here by its own id.`,
+            );
+            return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
+        case 'continued':
+            // Only a queue worker hands a request on; the CLI waits for services itself.
+            return reportRecord(outcome.record, out, { config: context.config, env: context.io.env });
     }
 }
 

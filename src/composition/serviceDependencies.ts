@@ -61,6 +61,7 @@ export function serviceSettings(config: AppConfig): ServiceSettings {
         serviceIdentityIds: serviceIdentityIds(config),
         maxDequeueCount: HOST_MAX_DEQUEUE_COUNT,
         poisonRequeueLimit: config.poisonRequeueLimit,
+        shardSize: config.shardSize,
         queueName: config.queueName,
     };
 }

@@ -88,4 +88,6 @@ export interface RequestProgress {
     done: Record<string, number>;
     /** e.g. `Graph write quota: 2,000 users wait 139 s`, while such a wait lasts. */
     waiting?: string;
+    /** A request split into shards: how many, and how many have ended. */
+    shards?: { total: number; ended: number };
 }

@@ -42,6 +42,20 @@ export const runQueuedSignOut = withTelemetry(async function runQueuedSignOut(
                 { ...requestLogAttributes(outcome.record), attempt: dequeueCount },
             );
             return;
+        case 'sharded':
+            log.info(
+                'request-sharded',
+                `sign-out ${quoted(outcome.record.requestId)} runs as ${outcome.record.shardCount} shards on the queue`,
+                { ...requestLogAttributes(outcome.record), attempt: dequeueCount },
+            );
+            return;
+        case 'continued':
+            log.info(
+                'request-continued',
+                `sign-out ${quoted(outcome.record.requestId)} waits for a service's quota: handed on to a message visible in ${Math.ceil(outcome.visibleInMs / 1000)} s`,
+                { ...requestLogAttributes(outcome.record), attempt: dequeueCount },
+            );
+            return;
         case 'unknown-request':
             return;
     }

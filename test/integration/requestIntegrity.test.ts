@@ -113,12 +113,13 @@ describe('one message, one request (queue)', () => {
     const idless = { users: [erin.userPrincipalName], reason: 'id-less', environments: ['SANDBOX'], watchMinutes: 0 };
 
     it('gives a message without requestId or ticket an id from its content: a redelivery after a transient failure resumes it', async () => {
-        // Longer than one delivery's retries: the host has to deliver the message again.
+        // Longer than one delivery's retries: the host has to deliver the message again (a 503, not a quota wait,
+        // which the worker would hand on to a message of its own).
         harness.simulator.faults.add({
             service: 'graph',
             path: /revokeSignInSessions$/,
-            kind: 'throttle',
-            retryAfterSeconds: 0,
+            kind: 'status',
+            status: 503,
             times: 5,
         });
         await sendQueueMessage(harness.connectionString, harness.queueName, idless);

@@ -122,9 +122,9 @@ const sessionsOfCase = (caseNumber: number) =>
     );
 
 describe('remote faults', () => {
-    it('rides out a Graph 429 storm, honouring Retry-After, across deliveries', async () => {
+    it('rides out a Graph 429 storm, honouring Retry-After, handing the request on instead of spending deliveries', async () => {
         const run = await runCase(0, [
-            // Longer than one delivery's five attempts: the host has to deliver again.
+            // Longer than one attempt's five tries: the request is handed on to a later message.
             { service: 'graph', path: /revokeSignInSessions$/, kind: 'throttle', retryAfterSeconds: 1, times: 24 },
             {
                 service: 'graph',
@@ -137,7 +137,10 @@ describe('remote faults', () => {
         ]);
         expectFinalTruthfulAndOnce(run, 0);
         expect(run.record.state).toBe('completed');
-        expect(run.pumped.failedAttempts).toBeGreaterThanOrEqual(1);
+        expect(run.pumped.failedAttempts).toBe(0);
+        const { audit } = await sharedServiceDependencies();
+        const events = await audit.listEvents(run.record.requestId);
+        expect(events.filter((event) => event.type === 'attempt-continued').length).toBeGreaterThanOrEqual(1);
         expect(harness.simulator.calls.filter((c) => c.status === 429).length).toBeGreaterThanOrEqual(28);
     });
 

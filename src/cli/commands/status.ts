@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
+import { FINAL_STATES } from '../../core/result';
 import { publicRecord } from '../../core/service/publicRecord';
+import { shardedProgress } from '../../core/service/shards';
 import { readArguments, singleRequestId } from '../arguments';
 import { exitCodeOfState } from '../exitCodes';
 import { requestNotFound, usageError } from '../failures';
-import { formatEvents, formatRecordHeader } from '../formatRecord';
+import { formatEvents, formatProgress, formatRecordHeader } from '../formatRecord';
 import { formatResult } from '../formatResult';
 import { Output } from '../output';
 import type { Command } from './command';
@@ -37,12 +39,15 @@ Exit codes: the request's state: 0 completed, 2 partial, 3 failed or dead-letter
         if (!id.ok) return usageError(out, 'status', id.problem.reason);
         const requestId = id.value;
 
-        const { audit } = await context.dependencies();
-        const record = await audit.getRequest(requestId);
+        const deps = await context.dependencies();
+        const record = await deps.audit.getRequest(requestId);
         if (!record) return requestNotFound(out, requestId);
-        const events = parsed.value.values.events ? await audit.listEvents(requestId) : undefined;
-        out.document({ ...publicRecord(record), ...(events && { events }) });
+        const events = parsed.value.values.events ? await deps.audit.listEvents(requestId) : undefined;
+        const open = !FINAL_STATES.includes(record.state);
+        const progress = open && record.shardCount ? await shardedProgress(record, deps) : record.progress;
+        out.document({ ...publicRecord(record), ...(open && progress && { progress }), ...(events && { events }) });
         out.lines(formatRecordHeader(record));
+        if (open && progress) out.lines(formatProgress(progress));
         if (record.result) out.lines(formatResult(record.result));
         if (events) out.lines(['', 'Audit trail:', ...formatEvents(events)]);
         return exitCodeOfState(record.state);

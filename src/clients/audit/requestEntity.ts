@@ -126,6 +126,8 @@ export function recordScalars(record: RequestRecord): EntityProperties {
         ...(record.stateDetail !== undefined && { stateDetail: record.stateDetail }),
         ...(record.requestSha256 !== undefined && { requestSha256: record.requestSha256 }),
         ...(record.enqueuedAt !== undefined && { enqueuedAt: record.enqueuedAt }),
+        ...(record.shardCount !== undefined && { shardCount: record.shardCount }),
+        ...(record.parentRequestId !== undefined && { parentRequestId: record.parentRequestId }),
     };
 }
 
@@ -225,7 +227,9 @@ export function decodeRecord(entity: Record<string, unknown>): StoredRecord {
             'stateDetail',
             'requestSha256',
             'enqueuedAt',
+            'parentRequestId',
         ]),
+        ...definedOnly({ shardCount: optionalNumber(entity, 'shardCount') }),
         ...progressOf(entity),
         ...definedOnly({
             request:

@@ -66,8 +66,9 @@ export class GraphQuota {
                     this.spend(cost);
                     return { ok: true };
                 }
-                if (this.now() + waitInMs > deadlineAt) return { ok: false, waitInMs };
+                // Told either way: a wait handed on to a later attempt is a wait all the same.
                 this.onWait({ reason, writesWaiting: this.writesWaiting, waitInMs });
+                if (this.now() + waitInMs > deadlineAt) return { ok: false, waitInMs };
                 await this.sleep(waitInMs);
             }
         } finally {
@@ -78,6 +79,7 @@ export class GraphQuota {
     /** Graph answered 429 with this Retry-After: no batch goes before it has passed. */
     pause(retryAfterInMs: number): void {
         this.pausedUntil = Math.max(this.pausedUntil, this.now() + retryAfterInMs);
+        this.onWait({ reason: 'throttled', writesWaiting: this.writesWaiting, waitInMs: retryAfterInMs });
     }
 
     private waitFor(cost: BatchCost): { waitInMs: number; reason: QuotaWait['reason'] } {

@@ -29,8 +29,11 @@ export class StorageRequestQueue implements RequestQueue {
         return new StorageRequestQueue(queue, poison);
     }
 
-    async enqueue(item: WorkItem): Promise<void> {
-        await guard(() => this.queue.sendMessage(Buffer.from(JSON.stringify(item), 'utf8').toString('base64')));
+    async enqueue(item: WorkItem, options: { visibleInMs?: number } = {}): Promise<void> {
+        const text = Buffer.from(JSON.stringify(item), 'utf8').toString('base64');
+        // Storage takes whole seconds, at most 7 days; a message is never hidden longer than asked plus one second.
+        const visibilityTimeout = options.visibleInMs ? Math.min(Math.ceil(options.visibleInMs / 1000), 604_800) : 0;
+        await guard(() => this.queue.sendMessage(text, visibilityTimeout > 0 ? { visibilityTimeout } : {}));
     }
 
     async receivePoison(max: number): Promise<PoisonMessage[]> {

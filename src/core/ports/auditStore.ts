@@ -53,6 +53,10 @@ export interface RequestRecord {
     requestSha256?: string;
     /** When its work item was put on the queue; absent while that is not known to have succeeded. */
     enqueuedAt?: string;
+    /** A request split into shards (more users than `SHARD_SIZE`): how many; its result is theirs, merged. */
+    shardCount?: number;
+    /** A shard: the request it is part of. */
+    parentRequestId?: string;
 }
 
 export type NewRequestRecord = Omit<

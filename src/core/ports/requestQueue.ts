@@ -1,6 +1,10 @@
-/** What the HTTP API queues: a pointer to a request already claimed in the audit store. */
+/**
+ * What the service queues: a pointer to a request (or a shard of one) already claimed in the audit store.
+ * `continuation` counts the times an attempt handed the request on to a later message rather than wait for a
+ * service's quota inside one invocation.
+ */
 export interface WorkItem {
-    workItem: { requestId: string };
+    workItem: { requestId: string; continuation?: number };
 }
 
 export interface PoisonMessage {
@@ -12,7 +16,8 @@ export interface PoisonMessage {
 }
 
 export interface RequestQueue {
-    enqueue(item: WorkItem): Promise<void>;
+    /** `visibleInMs`: the message stays hidden that long (a continuation waits for a quota to refill). */
+    enqueue(item: WorkItem, options?: { visibleInMs?: number }): Promise<void>;
     /** Messages the host gave up on (`<queue>-poison`), hidden while being reported. */
     receivePoison(max: number): Promise<PoisonMessage[]>;
     deletePoison(message: PoisonMessage): Promise<void>;

@@ -13,6 +13,10 @@ export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
 export const APPLICATION_FAMILY_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 /** Request ids become table keys and URL segments: a conservative alphabet keeps them readable everywhere. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** A request id, or one of its shards' (`<request id>.shard-007`): what status, holds and the CLI may name. */
+export const STORED_REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}(\.shard-\d{3})?$/;
+/** How a shard's id ends; reserved, so no request of a requester's can take a shard's id. */
+export const SHARD_ID_SUFFIX_PATTERN = /\.shard-\d{3}$/;
 /**
  * Characters no free text may hold: control characters, and the invisible ones that reorder or break what a reader
  * sees in a log or a table: bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the line and

@@ -8,6 +8,7 @@ import {
     ENVIRONMENT_NAME_PATTERN,
     GUID_PATTERN,
     REQUEST_ID_PATTERN,
+    SHARD_ID_SUFFIX_PATTERN,
     UNSAFE_TEXT_PATTERN,
     UPN_PATTERN,
 } from './patterns';
@@ -103,6 +104,10 @@ export function requestInputSchema(policy: RequestPolicy) {
             requestId: z
                 .string()
                 .regex(REQUEST_ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"')
+                .refine(
+                    (id) => !SHARD_ID_SUFFIX_PATTERN.test(id),
+                    'must not end in ".shard-" and three digits, which name the shards of a large request',
+                )
                 .optional(),
             tenantId: z
                 .string()

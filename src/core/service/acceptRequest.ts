@@ -5,6 +5,7 @@ import type { Caller, RequestRecord, RequestSource } from '../ports/auditStore';
 import { parseSignOutRequest, type ParsedRequest } from '../request/signOutRequest';
 import { warmUp } from '../engine/discoverEnvironments';
 import { requestAttributes } from './requestTelemetry';
+import { dispatchRequest, shardCountOf } from './shards';
 import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
 
 export type AcceptOutcome =
@@ -18,7 +19,7 @@ export type ClaimOutcome = { kind: 'accepted' | 'duplicate' | 'conflict'; record
 
 /**
  * An HTTP request: validates, checks what the caller may ask for and how much, claims the request id once and
- * queues a work item. A duplicate returns the existing request, and queues it again only while it is `accepted`
+ * queues its work (a request of more than `SHARD_SIZE` users as shards, see `shards.ts`). A duplicate returns the existing request, and queues it again only while it is `accepted`
  * and its first enqueue is not known to have succeeded; that is harmless, work is leased.
  */
 export async function acceptRequest(input: unknown, caller: Caller, deps: ServiceDependencies): Promise<AcceptOutcome> {
@@ -42,8 +43,7 @@ export async function acceptRequest(input: unknown, caller: Caller, deps: Servic
         if (claimed.kind === 'conflict') return claimed;
         if (claimed.kind === 'duplicate' && (claimed.record.state !== 'accepted' || claimed.record.enqueuedAt))
             return claimed;
-        await deps.queue.enqueue({ workItem: { requestId: request.requestId } });
-        await deps.audit.markEnqueued(request.requestId, (deps.now?.() ?? new Date()).toISOString());
+        await dispatchRequest(claimed.record, deps);
         return claimed;
     });
 }
@@ -72,6 +72,7 @@ export async function claimRequest(
         warmUp(bcAdmin, bcAutomation, request).catch(() => undefined);
     }
     await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
+    const shardCount = shardCountOf(request.users.length, source, deps.settings.shardSize);
     const outcome = await deps.audit.claimRequest({
         requestId: request.requestId,
         tenantId: request.tenantId,
@@ -84,6 +85,7 @@ export async function claimRequest(
         ...(request.ticket && { ticketNumber: request.ticket.number }),
         userCount: request.users.length,
         createdAt: now.toISOString(),
+        ...(shardCount !== undefined && { shardCount }),
     });
     if (!outcome.claimed) {
         const known = outcome.existing.requestSha256;

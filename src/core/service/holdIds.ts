@@ -1,5 +1,5 @@
 import type { HoldKind } from '../ports/auditStore';
-import { ENVIRONMENT_NAME_PATTERN, GUID_PATTERN, REQUEST_ID_PATTERN } from '../request/patterns';
+import { ENVIRONMENT_NAME_PATTERN, GUID_PATTERN, STORED_REQUEST_ID_PATTERN } from '../request/patterns';
 
 /** What an admin may end early: a timed change (a hold), or the sweep's watch of a user. */
 export type HeldRef =
@@ -33,7 +33,7 @@ export function parseHeldId(id: string): HeldRef | undefined {
     }
     if (!Array.isArray(parts) || !parts.every((part) => typeof part === 'string')) return undefined;
     const [tag, requestId = '', ...rest] = parts as string[];
-    if (!REQUEST_ID_PATTERN.test(requestId)) return undefined;
+    if (!STORED_REQUEST_ID_PATTERN.test(requestId)) return undefined;
     if (tag === 'w' && rest.length === 1 && GUID_PATTERN.test(rest[0]!))
         return { kind: 'watch', requestId, objectId: rest[0]! };
     const [holdKind = '', objectId = '', environment = ''] = rest;

@@ -7,6 +7,7 @@ import { FINAL_STATES } from '../result';
 import { claimRequest } from './acceptRequest';
 import { isWorkItem } from './receiveQueueMessage';
 import { recordRefusedMessage } from './rejectMessage';
+import { settleRequest } from './shards';
 import { quoted } from '../logText';
 import { countFinished, requestLogAttributes } from './requestTelemetry';
 import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
@@ -111,8 +112,10 @@ async function requeueOrDeadLetter(
         trail,
         events: [{ type: 'dead-lettered', status: 'dead-lettered', detail, data: { ...data, requeues, limit } }],
     });
-    countFinished(telemetryOf(deps), 'dead-lettered', record.source);
+    if (!record.parentRequestId) countFinished(telemetryOf(deps), 'dead-lettered', record.source);
     logDeadLettered(deps, { ...record, state: 'dead-lettered' }, detail);
+    // A shard that ends this way may be its request's last: the request then ends with what its shards did.
+    if (record.parentRequestId) await settleRequest(record.parentRequestId, 'poison-queue', deps);
     return false;
 }
 

@@ -1,13 +1,15 @@
 import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
 import { AuthenticationFailedError } from '../errors';
-import type { AuditEventInput, AuditTrail, RequestRecord } from '../ports/auditStore';
+import type { RequestRecord } from '../ports/auditStore';
 import type { SpanScope } from '../ports/telemetry';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
 import { ProgressTracker } from './requestProgress';
-import { countFinished, requestAttributes, sessionsCancelled } from './requestTelemetry';
+import { acceptedEvent, finishRequest } from './requestTrail';
+import { requestAttributes } from './requestTelemetry';
 import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
+import { dispatchRequest, settleRequest } from './shards';
 import { UserIndexWriter } from './userIndexWriter';
 
 export interface AttemptInfo {
@@ -15,12 +17,27 @@ export interface AttemptInfo {
     dequeueCount: number;
     /** Who holds the lease: one invocation, so two copies of a message in one process do not both run. */
     owner: string;
+    /**
+     * Set when the attempt came from the queue: how many times the request was handed on already. Such an attempt,
+     * stopped only by a service's quota or throttling, hands the request on to a message that becomes visible when
+     * the wait is over, rather than use up the host's deliveries. A CLI run has no queue and waits instead.
+     */
+    continuation?: number;
 }
 
 export type ProcessOutcome =
     | { kind: 'finished'; record: RequestRecord }
     | { kind: 'already-final'; record: RequestRecord }
+    /** A request split into shards: they are on the queue; the last to end finishes it. */
+    | { kind: 'sharded'; record: RequestRecord }
+    /** Handed on to a later message, after a wait a service imposed. */
+    | { kind: 'continued'; record: RequestRecord; visibleInMs: number }
     | { kind: 'unknown-request' };
+
+/** How many times one request is handed on for a quota before its attempts count against the host's deliveries. */
+const MAX_CONTINUATIONS = 20;
+/** How long a continuation waits when no service said how long: about a Graph resource-unit window. */
+const DEFAULT_CONTINUATION_DELAY_IN_MS = 10_000;
 
 /**
  * The attempt stopped before the request was final: `busy` (another worker holds the lease) or `transient`
@@ -54,8 +71,21 @@ export function processRequest(
     return telemetryOf(deps).span('signout.process', { requestId, attempt: attempt.dequeueCount }, async (span) => {
         const outcome = await attemptRequest(requestId, attempt, deps, span);
         span.set({ status: outcome.kind === 'unknown-request' ? 'unknown' : outcome.record.state });
+        await settleParentOf(outcome, attempt, deps);
         return outcome;
     });
+}
+
+/**
+ * A shard that has ended (now, or in an earlier delivery whose settling did not finish) may be its request's last:
+ * then the request is finished here. While another worker is finishing it, this delivery comes back later, in case
+ * that worker dies first.
+ */
+async function settleParentOf(outcome: ProcessOutcome, attempt: AttemptInfo, deps: ServiceDependencies): Promise<void> {
+    if (outcome.kind !== 'finished' && outcome.kind !== 'already-final') return;
+    const parentId = outcome.record.parentRequestId;
+    if (parentId && (await settleRequest(parentId, attempt.owner, deps)) === 'busy')
+        throw new RetryLaterError(parentId, 'busy');
 }
 
 async function attemptRequest(
@@ -77,6 +107,15 @@ async function attemptRequest(
     }
     const request = started.record.request;
     if (!request) return { kind: 'already-final', record: started.record };
+    if (started.record.shardCount) {
+        // Its shards run it; this delivery only makes sure they are all claimed and queued.
+        try {
+            await dispatchRequest(started.record, deps);
+        } finally {
+            await deps.audit.releaseAttempt(requestId, attempt.owner).catch(() => undefined);
+        }
+        return { kind: 'sharded', record: started.record };
+    }
     const heartbeat = renewWhileRunning(requestId, attempt.owner, deps);
     try {
         return await runUnderLease(request, started.record, attempt, deps);
@@ -149,6 +188,22 @@ async function runUnderLease(
     await Promise.all([journal.flush(), index.done()]);
 
     const lastAttempt = attempt.dequeueCount >= deps.settings.maxDequeueCount;
+    if (onlyWaitsLeft(result) && attempt.continuation !== undefined && attempt.continuation < MAX_CONTINUATIONS) {
+        const visibleInMs = Math.max(progress.waitLeftInMs() ?? DEFAULT_CONTINUATION_DELAY_IN_MS, 1_000);
+        const continuation = attempt.continuation + 1;
+        await journal.note([
+            {
+                type: 'attempt-continued',
+                status: result.status,
+                detail: `${progress.snapshot().waiting ?? 'Waiting for a service'}: handed on to a message visible in ${Math.ceil(visibleInMs / 1000)} s`,
+                data: { continuation, visibleInMs },
+            },
+        ]);
+        await journal.flush();
+        await deps.queue.enqueue({ workItem: { requestId, continuation } }, { visibleInMs });
+        await deps.audit.releaseAttempt(requestId, attempt.owner);
+        return { kind: 'continued', record, visibleInMs };
+    }
     if (hasRetryableFailures(result) && !lastAttempt) {
         await journal.note([
             {
@@ -163,12 +218,18 @@ async function runUnderLease(
     }
     return {
         kind: 'finished',
-        record: await finish(request, result, { owner: attempt.owner, deadlineAt }, trail, deps),
+        record: await finishRequest(request, result, { owner: attempt.owner, deadlineAt }, trail, deps),
     };
 }
 
 function hasRetryableFailures(result: SignOutResult): boolean {
     return result.users.some((user) => user.systems.some((system) => system.retryable));
+}
+
+/** True when something is left to retry and every such step waits only for a service's quota or throttling (429). */
+function onlyWaitsLeft(result: SignOutResult): boolean {
+    const retryable = result.users.flatMap((user) => user.systems.filter((system) => system.retryable));
+    return retryable.length > 0 && retryable.every((system) => system.statusCode === 429);
 }
 
 /** How often a running request's progress is written to its record, for its status to show. */
@@ -198,29 +259,6 @@ function reportProgress(
     };
 }
 
-/** The first event of a request's trail: who asked, why, and exactly what, as the claim recorded it. */
-function acceptedEvent(record: RequestRecord): AuditEventInput {
-    const request = record.request;
-    return {
-        type: 'request-accepted',
-        status: 'accepted',
-        data: {
-            acceptedAt: record.createdAt,
-            source: record.source,
-            caller: record.caller,
-            reason: record.reason ?? null,
-            requestedBy: request?.requestedBy ?? null,
-            ticket: request?.ticket ?? null,
-            users: request?.users ?? [],
-            environments: request?.environments ?? null,
-            ...(request?.environmentTypes && { environmentTypes: request.environmentTypes }),
-            actions: request?.actions ?? null,
-            dryRun: request?.dryRun ?? false,
-            requestSha256: record.requestSha256 ?? null,
-        },
-    };
-}
-
 /** Wrong or missing credentials fail every call alike: the request fails with the AADSTS code, never the secret. */
 function authenticationFailure(request: SignOutRequest, error: AuthenticationFailedError, at: Date): SignOutResult {
     const when = at.toISOString();
@@ -239,47 +277,4 @@ function authenticationFailure(request: SignOutRequest, error: AuthenticationFai
         environments: [],
         residualRisk: { notes: [`The service could not authenticate (${error.code}); nothing was changed.`] },
     };
-}
-
-/**
- * Writes the result, sealed by its closing events on the attempt's own trail (already loaded: no second read). The
- * callback is bounded by the attempt's deadline, so its outcome is written before the host's time-out.
- */
-async function finish(
-    request: SignOutRequest,
-    result: SignOutResult,
-    attempt: { owner: string; deadlineAt: number },
-    trail: AuditTrail,
-    deps: ServiceDependencies,
-): Promise<RequestRecord> {
-    const requestId = request.requestId;
-    const finished = {
-        type: 'request-finished',
-        status: result.status,
-        data: {
-            users: result.users.map((user) => ({
-                user: user.user,
-                outcome: user.outcome,
-                systems: user.systems.map((s) => `${s.system}=${s.status}`),
-            })),
-            residualRisk: result.residualRisk,
-        },
-    };
-    const record = await deps.audit.finishRequest(requestId, attempt.owner, result, { trail, events: [finished] });
-    const telemetry = telemetryOf(deps);
-    countFinished(telemetry, record.state, record.source);
-    telemetry.count('signout.sessions.cancelled', sessionsCancelled(result));
-    if (request.callbackUrl) {
-        const delivery = await deps.callbacks.send(
-            request.callbackUrl,
-            { requestId, status: result.status, result },
-            { deadlineAt: attempt.deadlineAt },
-        );
-        await trail.append([
-            delivery.delivered
-                ? { type: 'callback-delivered', status: String(delivery.status), data: { attempts: delivery.attempts } }
-                : { type: 'callback-failed', detail: delivery.reason, data: { attempts: delivery.attempts } },
-        ]);
-    }
-    return record;
 }

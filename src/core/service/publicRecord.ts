@@ -27,6 +27,8 @@ export function publicRecord(record: RequestRecord) {
         createdAt: shown.createdAt,
         updatedAt: shown.updatedAt,
         attempts: shown.attempts,
+        ...(shown.shardCount && { shards: shown.shardCount }),
+        ...(shown.parentRequestId && { shardOf: shown.parentRequestId }),
         ...(shown.request && { request: shown.request }),
         ...(shown.result && { result: shown.result }),
         ...(shown.problems && { problems: shown.problems }),

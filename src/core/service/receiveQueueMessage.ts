@@ -17,7 +17,8 @@ export function isWorkItem(message: unknown): message is WorkItem {
         typeof message === 'object' &&
         message !== null &&
         Object.keys(message).length === 1 &&
-        typeof item?.requestId === 'string'
+        typeof item?.requestId === 'string' &&
+        (item.continuation === undefined || Number.isInteger(item.continuation))
     );
 }
 
@@ -45,7 +46,8 @@ export async function receiveQueueMessage(
     });
     if (parsedJson === undefined) return reject([{ field: '(message)', reason: 'is not valid JSON' }]);
     if (isWorkItem(parsedJson)) {
-        const outcome = await processRequest(parsedJson.workItem.requestId, attempt, deps);
+        const { requestId, continuation = 0 } = parsedJson.workItem;
+        const outcome = await processRequest(requestId, { ...attempt, continuation }, deps);
         return outcome.kind === 'unknown-request'
             ? reject([{ field: 'workItem.requestId', reason: 'names no known request' }])
             : outcome;
@@ -61,5 +63,5 @@ export async function receiveQueueMessage(
     const claimed = await claimRequest(parsed, caller, 'queue', deps, now);
     if (claimed.kind === 'conflict')
         return reject([{ field: 'requestId', reason: conflictMessage(parsed.value.requestId) }], 'request-id-conflict');
-    return processRequest(parsed.value.requestId, attempt, deps);
+    return processRequest(parsed.value.requestId, { ...attempt, continuation: 0 }, deps);
 }

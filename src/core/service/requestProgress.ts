@@ -31,8 +31,16 @@ export class ProgressTracker {
         for (const { outcome } of outcomes) this.done[outcome.system] = (this.done[outcome.system] ?? 0) + 1;
     }
 
+    /** The wait that ends last is the one shown: until it is over, not everything can go on. */
     throttled(notice: ThrottleNotice): void {
-        this.waiting = { text: describeWait(notice), until: this.now() + notice.waitInMs };
+        const until = this.now() + notice.waitInMs;
+        if (!this.waiting || this.waiting.until <= Math.max(until, this.now()))
+            this.waiting = { text: describeWait(notice), until };
+    }
+
+    /** How long the current wait still lasts; undefined when no service has imposed one. */
+    waitLeftInMs(): number | undefined {
+        return this.waiting && Math.max(0, this.waiting.until - this.now());
     }
 
     snapshot(): RequestProgress {

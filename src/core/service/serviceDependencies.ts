@@ -32,6 +32,8 @@ export interface ServiceSettings {
     maxDequeueCount: number;
     /** How often the sweep queues a poisoned request again before it is dead-lettered. */
     poisonRequeueLimit: number;
+    /** A request from the HTTP API or the queue naming more users is split into shards of this many. */
+    shardSize: number;
     queueName: string;
 }
 

@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { errorResponse } from './responses';
 
-/** Largest body accepted: 500 users with long UPNs fit in well under this. */
-export const MAX_BODY_BYTES = 256 * 1024;
+/** Largest body accepted: 20,000 users (MAX_USERS_PER_REQUEST at most) of about 100 characters each fit in it. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; response: HttpResponseInit };
 

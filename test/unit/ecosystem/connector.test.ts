@@ -672,7 +672,10 @@ describe('connector responses against src/core/result.ts', () => {
             users: 1,
             done: { 'entra.revoke': 1 },
             waiting: 'Graph write quota: 1 user(s) wait 10 s',
+            shards: { total: 2, ended: 1 },
         },
+        shardCount: 2,
+        parentRequestId: 'flow-run-08584',
     };
 
     const environment: Required<EnvironmentSummary> = {
