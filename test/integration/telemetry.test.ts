@@ -189,6 +189,44 @@ describe('telemetry through the handlers', () => {
         ]);
     });
 
+    it("traces the engine's phases under the attempt: resolve, Entra, each environment, verify", () => {
+        const spans = telemetry.spans();
+        const process = spans.find(
+            (span) => span.name === 'signout.process' && span.attributes.requestId === REQUEST_ID,
+        )!;
+        const engine = spans.filter(
+            (span) => span.name.startsWith('engine.') && ancestry(span, spans).includes(process),
+        );
+        expect(new Set(engine.map((span) => span.name))).toEqual(
+            new Set(['engine.resolve', 'engine.entra', 'engine.environment', 'engine.verify']),
+        );
+        for (const span of engine)
+            expect(span.attributes).toMatchObject({ requestId: REQUEST_ID, tenantId: FIXTURE.tenantId });
+        const environments = (name: string) =>
+            engine
+                .filter((span) => span.name === name)
+                .map((span) => span.attributes.environment)
+                .sort();
+        const listed = requestResult.environments.map((environment) => environment.name).sort();
+        expect(environments('engine.environment')).toEqual(listed);
+        expect(environments('engine.verify')).toEqual(listed);
+        for (const span of engine.filter((span) => span.name === 'engine.environment')) {
+            const result = requestResult.environments.find((env) => env.name === span.attributes.environment);
+            expect(span.attributes).toMatchObject({ status: result?.status, userCount: 2 });
+        }
+        // Each $batch of the attempt is made by a phase: the look-up (with the revocation) or the Entra actions.
+        const batches = spans.filter(
+            (span) =>
+                span.kind === SpanKind.CLIENT &&
+                span.attributes.service === 'graph' &&
+                ancestry(span, spans).includes(process),
+        );
+        for (const batch of batches)
+            expect(
+                ancestry(batch, spans).some((span) => span.name === 'engine.resolve' || span.name === 'engine.entra'),
+            ).toBe(true);
+    });
+
     it('traces the HTTP invocation to the service that accepted the request', () => {
         const spans = telemetry.spans();
         const accept = spans.find((span) => span.name === 'signout.accept')!;

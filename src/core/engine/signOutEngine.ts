@@ -1,11 +1,13 @@
 import { chunk } from '../concurrency';
 import type { AuditStore, WatchRecord } from '../ports/auditStore';
+import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry';
 import type { BcAdmin, BcAutomation } from '../ports/businessCentral';
 import type { Directory, DirectoryUser } from '../ports/directory';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { EnvironmentResult, OutcomeStatus, SignOutResult, SystemOutcome, UserResult } from '../result';
 import { EnvironmentRun, sessionsSystem, userSystem, type EnvironmentPassResult } from './bcActions';
 import { discoverEnvironments, type EnvironmentView } from './discoverEnvironments';
+import { openSpan, type OpenSpan } from './engineSpans';
 import { applyEntraActions, ENTRA_BLOCK, ENTRA_REVOKE } from './entraActions';
 import { isGuest } from './guard';
 import { identityInputs, resolveIdentities, type IdentitiesByEnvironment } from './identities';
@@ -31,6 +33,8 @@ export interface EngineDependencies {
     holds: HoldStore;
     /** Told of each group of users as they are resolved (e.g. to index them while the work goes on). */
     onResolved?: (users: readonly DirectoryUser[]) => void;
+    /** Spans of the phases: `engine.resolve` and `engine.entra` per group, `engine.environment` and `engine.verify`. */
+    telemetry?: Telemetry;
     now?: () => Date;
 }
 
@@ -65,102 +69,155 @@ export async function runSignOut(
         holds: deps.holds,
         now,
     };
+    const telemetry = deps.telemetry ?? NO_TELEMETRY;
+    const traced = { requestId: request.requestId, tenantId: request.tenantId };
+    const environmentSpans: OpenSpan[] = [];
     const runs: Promise<EnvironmentRun[]> = needBc
         ? discoverEnvironments(deps.bcAdmin, deps.bcAutomation, {
               environments: request.environments,
               environmentTypes: request.environmentTypes,
               applicationFamily: request.applicationFamily,
               needBcUsers: true,
-          }).then((views) => views.map((view) => new EnvironmentRun(view, request, bcContext)))
+          }).then((views) =>
+              views.map((view) => {
+                  environmentSpans.push(
+                      openSpan(telemetry, 'engine.environment', { ...traced, environment: view.ref.name }),
+                  );
+                  return new EnvironmentRun(view, request, bcContext);
+              }),
+          )
         : Promise.resolve([]);
-    // Awaited by the first group that reaches BC; this only keeps a failure from being reported as unhandled meanwhile.
-    runs.catch(() => undefined);
-    // A resumed request first learns who was done from the journal, by object id: no revocation goes with a look-up.
-    const combined = actions.revokeSessions && !request.dryRun && !deps.journal.resumed;
-    const watchUntil =
-        !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0
-            ? new Date(Date.parse(startedAt) + request.watchMinutes * 60_000).toISOString()
-            : undefined;
-    const seen = new Map<string, string>();
-    const background: Promise<unknown>[] = [];
-    const revocationTimes: string[] = [];
+    try {
+        // Awaited by the first group that reaches BC; this only keeps a failure from being reported as unhandled meanwhile.
+        runs.catch(() => undefined);
+        // A resumed request first learns who was done from the journal, by object id: no revocation goes with a look-up.
+        const combined = actions.revokeSessions && !request.dryRun && !deps.journal.resumed;
+        const watchUntil =
+            !request.dryRun && actions.cancelBcSessions && request.watchMinutes > 0
+                ? new Date(Date.parse(startedAt) + request.watchMinutes * 60_000).toISOString()
+                : undefined;
+        const seen = new Map<string, string>();
+        const background: Promise<unknown>[] = [];
+        const revocationTimes: string[] = [];
 
-    const groups = await Promise.all(
-        chunk(request.users, combined ? USERS_PER_COMBINED_BATCH : USERS_PER_BATCH).map(async (references) => {
-            const sentAt = now();
-            const { resolved, revoked } = await resolveUsers(references, deps.directory, deps.protectedSet, {
-                revokeWithLookUp: combined,
-                seen,
-            });
-            deps.onResolved?.(resolved.flatMap((entry) => ('user' in entry && entry.user ? [entry.user] : [])));
-            const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
-            const entra = await applyEntraActions(
-                eligible,
-                request,
-                { directory: deps.directory, journal: deps.journal, holds: deps.holds, now },
-                { answers: revoked, sentAt },
-            );
-            const revokedIds = eligible
-                .filter((user) =>
-                    entra.get(user.id)?.some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded'),
-                )
-                .map((user) => user.id);
-            // When revocation took effect, as Entra records it; read while BC works, off the critical path.
-            if (revokedIds.length > 0 && !request.dryRun)
-                background.push(
-                    deps.directory.getUsers(revokedIds).then((answers) => {
-                        for (const answer of answers.values())
-                            if (answer.ok && answer.value.signInSessionsValidFromDateTime)
-                                revocationTimes.push(answer.value.signInSessionsValidFromDateTime);
-                    }),
+        let eligibleUsers = 0;
+        const groups = await Promise.all(
+            chunk(request.users, combined ? USERS_PER_COMBINED_BATCH : USERS_PER_BATCH).map(async (references) => {
+                const sentAt = now();
+                const { resolved, revoked } = await telemetry.span(
+                    'engine.resolve',
+                    { ...traced, userCount: references.length },
+                    async (span) => {
+                        const found = await resolveUsers(references, deps.directory, deps.protectedSet, {
+                            revokeWithLookUp: combined,
+                            seen,
+                        });
+                        span.set({ itemCount: found.resolved.filter((entry) => entry.kind === 'eligible').length });
+                        return found;
+                    },
                 );
-            if (needBc && eligible.length > 0) {
-                const environments = await runs;
-                const identities = await resolveIdentities(
-                    identityInputs(environments.map((run) => run.view)),
-                    eligible,
-                    deps.directory,
+                deps.onResolved?.(resolved.flatMap((entry) => ('user' in entry && entry.user ? [entry.user] : [])));
+                const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
+                eligibleUsers += eligible.length;
+                const entra = await telemetry.span(
+                    'engine.entra',
+                    { ...traced, userCount: eligible.length },
+                    async () => {
+                        const outcomes = await applyEntraActions(
+                            eligible,
+                            request,
+                            { directory: deps.directory, journal: deps.journal, holds: deps.holds, now },
+                            { answers: revoked, sentAt },
+                        );
+                        const revokedIds = eligible
+                            .filter((user) =>
+                                outcomes
+                                    .get(user.id)
+                                    ?.some((o) => o.system === ENTRA_REVOKE && o.status === 'succeeded'),
+                            )
+                            .map((user) => user.id);
+                        // When revocation took effect, as Entra records it; read while BC works, off the critical path.
+                        if (revokedIds.length > 0 && !request.dryRun)
+                            background.push(
+                                deps.directory.getUsers(revokedIds).then((answers) => {
+                                    for (const answer of answers.values())
+                                        if (answer.ok && answer.value.signInSessionsValidFromDateTime)
+                                            revocationTimes.push(answer.value.signInSessionsValidFromDateTime);
+                                }),
+                            );
+                        return outcomes;
+                    },
                 );
-                if (watchUntil)
-                    background.push(
-                        deps.holds.upsertWatches(watchesOf(eligible, environments, identities, request, watchUntil)),
+                if (needBc && eligible.length > 0) {
+                    const environments = await runs;
+                    const identities = await telemetry.span(
+                        'engine.resolve',
+                        { ...traced, userCount: eligible.length },
+                        () =>
+                            resolveIdentities(
+                                identityInputs(environments.map((run) => run.view)),
+                                eligible,
+                                deps.directory,
+                            ),
                     );
-                await Promise.all(environments.map((run) => run.add(eligible, identities.get(run.name) ?? new Map())));
-            }
-            return { resolved, entra };
-        }),
-    );
-    const environments = await runs;
-    const passes = await Promise.all(environments.map((run) => run.finish()));
-    await Promise.all(background);
+                    if (watchUntil)
+                        background.push(
+                            deps.holds.upsertWatches(
+                                watchesOf(eligible, environments, identities, request, watchUntil),
+                            ),
+                        );
+                    await Promise.all(
+                        environments.map((run) => run.add(eligible, identities.get(run.name) ?? new Map())),
+                    );
+                }
+                return { resolved, entra };
+            }),
+        );
+        const environments = await runs;
+        const passes = await Promise.all(
+            environments.map((run) =>
+                telemetry.span('engine.verify', { ...traced, environment: run.view.ref.name }, () => run.finish()),
+            ),
+        );
+        await Promise.all(background);
 
-    const resolved = groups.flatMap((group) => group.resolved);
-    const entraOutcomes = new Map(groups.flatMap((group) => [...group.entra]));
-    const views = environments.map((run) => run.view);
-    const users = resolved.flatMap((entry) =>
-        userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
-    );
-    const environmentResults = views.map((view, index) => environmentResult(view, passes[index]));
-    const revokedAt = latestRevocation(revocationTimes, entraOutcomes);
-    const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
-    return {
-        requestId: request.requestId,
-        status: requestStatusOf(users),
-        dryRun: request.dryRun,
-        startedAt,
-        finishedAt: now().toISOString(),
-        users,
-        environments: environmentResults,
-        residualRisk: residualRiskOf({
+        const resolved = groups.flatMap((group) => group.resolved);
+        const entraOutcomes = new Map(groups.flatMap((group) => [...group.entra]));
+        const views = environments.map((run) => run.view);
+        const users = resolved.flatMap((entry) =>
+            userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
+        );
+        const environmentResults = views.map((view, index) => environmentResult(view, passes[index]));
+        environmentResults.forEach((result, index) =>
+            environmentSpans[index]?.end({ status: result.status, userCount: eligibleUsers }),
+        );
+        const revokedAt = latestRevocation(revocationTimes, entraOutcomes);
+        const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
+        return {
+            requestId: request.requestId,
+            status: requestStatusOf(users),
+            dryRun: request.dryRun,
+            startedAt,
+            finishedAt: now().toISOString(),
             users,
             environments: environmentResults,
-            accessTokenWindowMinutes: settings.accessTokenWindowMinutes,
-            guests: eligible.filter(isGuest).map((user) => user.userPrincipalName),
-            dryRun: request.dryRun,
-            ...(revokedAt && { revokedAt }),
-            ...(watchUntil && eligible.length > 0 && { watchUntil }),
-        }),
-    };
+            residualRisk: residualRiskOf({
+                users,
+                environments: environmentResults,
+                accessTokenWindowMinutes: settings.accessTokenWindowMinutes,
+                guests: eligible.filter(isGuest).map((user) => user.userPrincipalName),
+                dryRun: request.dryRun,
+                ...(revokedAt && { revokedAt }),
+                ...(watchUntil && eligible.length > 0 && { watchUntil }),
+            }),
+        };
+    } finally {
+        // A span still open here belongs to an attempt that stopped early: it ends, failed, whenever its listing does.
+        void runs.then(
+            () => environmentSpans.forEach((span) => span.end({ status: 'failed' })),
+            () => undefined,
+        );
+    }
 }
 
 /**

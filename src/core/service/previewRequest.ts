@@ -63,6 +63,7 @@ export async function previewRequest(
                 protectedSet,
                 journal: NO_JOURNAL,
                 holds: NO_HOLDS,
+                telemetry: telemetryOf(deps),
                 ...(deps.now && { now: deps.now }),
             },
             deps.settings.engine,

@@ -174,6 +174,7 @@ async function runUnderLease(
                 journal,
                 holds: deps.audit,
                 onResolved: (users) => index.add(users.flatMap((user) => [user.id, user.userPrincipalName])),
+                telemetry: telemetryOf(deps),
                 now,
             },
             deps.settings.engine,
