@@ -2,9 +2,8 @@ import { acquireToken } from '../src/clients/identity/acquireToken';
 import { createCredential, scopeFor } from '../src/clients/identity/createCredential';
 import { readConfig } from '../src/config';
 import { bulkFixture, bulkUserName, bulkUserPrincipalName, startSimulator } from '../test/simulator';
-import type { BulkShape } from './bulkSignOut';
+import type { BulkShape } from './cliSignOut';
 import { tallyByService, type ServiceTally } from './callAnalysis';
-import { GRAPH_WRITE_QUOTA } from './quota';
 
 export interface BaselineResult {
     shape: BulkShape;
@@ -33,7 +32,6 @@ export async function runBaseline(shape: BulkShape, sampleUsers: number, latency
     const simulator = await startSimulator({
         fixture: bulkFixture(shape.users, shape.environments, shape.sessionsPerUser),
         latencyMs: latencyInMs,
-        graphWriteQuota: GRAPH_WRITE_QUOTA,
         reconnectDelayMs: 3_600_000,
     });
     try {

@@ -99,3 +99,24 @@ export function tallyByService(calls: readonly RecordedCall[], latencyInMs: numb
     }
     return tallies;
 }
+
+/** When, after `startedAt` (Date.now() time), the remote work began, the first and last session was cancelled, and the last call answered. */
+export interface Timeline {
+    firstCallInMs: number;
+    firstDeleteInMs: number;
+    lastDeleteInMs: number;
+    lastCallInMs: number;
+}
+
+export function timelineOf(calls: readonly RecordedCall[], startedAt: number): Timeline {
+    const wire = wireCalls(calls).filter((call) => call.service !== 'identity');
+    const deletes = wire.filter((call) => call.method === 'DELETE');
+    const at = (list: readonly RecordedCall[], pick: (times: number[]) => number) =>
+        list.length === 0 ? Number.NaN : pick(list.map((call) => call.at)) - startedAt;
+    return {
+        firstCallInMs: at(wire, (times) => Math.min(...times)),
+        firstDeleteInMs: at(deletes, (times) => Math.min(...times)),
+        lastDeleteInMs: at(deletes, (times) => Math.max(...times)),
+        lastCallInMs: at(wire, (times) => Math.max(...times)),
+    };
+}

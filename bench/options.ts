@@ -1,15 +1,23 @@
 export interface BenchOptions {
     /** Fixed latency the simulator adds to every call. */
     latencyInMs: number;
-    /** Users of the bulk scenario (the brief's figure is 1,000). */
+    /** Users of the CLI bulk scenario (the issue's figure is 1,000). */
     users: number;
+    /** Users of the one large request through the CLI (5,000); 0 skips it. */
+    largeUsers: number;
+    /** Users of the request through HTTP and the queue (10,000); 0 skips it. */
+    queueUsers: number;
+    /** Worker processes that take the queue's messages. */
+    workers: number;
     /** Users the baseline really runs; the rest is extrapolated. */
     baselineUsers: number;
     /** Use the `dist/` already built instead of running `npm run build`. */
     skipBuild: boolean;
 }
 
-const USAGE = 'usage: npm run bench -- [--latency-ms 50] [--users 1000] [--baseline-users 50] [--skip-build]';
+const USAGE =
+    'usage: npm run bench -- [--latency-ms 50] [--users 1000] [--large-users 5000] [--queue-users 10000] ' +
+    '[--workers 2] [--baseline-users 50] [--skip-build]   (0 users skips a scenario)';
 
 function wholeNumber(name: string, text: string | undefined, min: number): number {
     const value = Number(text);
@@ -18,7 +26,15 @@ function wholeNumber(name: string, text: string | undefined, min: number): numbe
 }
 
 export function parseOptions(args: readonly string[]): BenchOptions {
-    const options: BenchOptions = { latencyInMs: 50, users: 1000, baselineUsers: 50, skipBuild: false };
+    const options: BenchOptions = {
+        latencyInMs: 50,
+        users: 1000,
+        largeUsers: 5000,
+        queueUsers: 10_000,
+        workers: 2,
+        baselineUsers: 50,
+        skipBuild: false,
+    };
     for (let i = 0; i < args.length; i++) {
         const [flag = '', inline] = (args[i] ?? '').split('=', 2);
         const value = () => inline ?? args[++i];
@@ -28,6 +44,15 @@ export function parseOptions(args: readonly string[]): BenchOptions {
                 break;
             case '--users':
                 options.users = wholeNumber(flag, value(), 1);
+                break;
+            case '--large-users':
+                options.largeUsers = wholeNumber(flag, value(), 0);
+                break;
+            case '--queue-users':
+                options.queueUsers = wholeNumber(flag, value(), 0);
+                break;
+            case '--workers':
+                options.workers = wholeNumber(flag, value(), 1);
                 break;
             case '--baseline-users':
                 options.baselineUsers = wholeNumber(flag, value(), 1);

@@ -1,28 +1,34 @@
 import type { AcceptLatencyResult } from './acceptLatency';
 import type { BaselineResult } from './baseline';
-import type { BulkResult } from './bulkSignOut';
+import type { EndToEndResult } from './cliSignOut';
 import type { ColdStartResult } from './coldStart';
 import type { Floor } from './floor';
+import type { QueueResult } from './queueSignOut';
 import type { SingleUserResult } from './singleUser';
 import { round } from './stats';
 import { mebibytes, ms, printTable, seconds } from './table';
 import type { TargetCheck } from './targets';
 
+export interface BulkRun {
+    run: EndToEndResult;
+    floor: Floor;
+}
+
 export interface BenchResults {
     latencyInMs: number;
     single: SingleUserResult;
     accept: AcceptLatencyResult;
-    bulk: BulkResult;
+    cli: BulkRun;
+    large?: BulkRun;
+    queue?: { run: QueueResult; floor: Floor };
     baseline: BaselineResult;
-    floor: Floor;
     coldStart: ColdStartResult;
     targets: TargetCheck[];
 }
 
 /** One table per scenario, then the targets. */
 export function printReport(results: BenchResults): void {
-    const { single, accept, bulk, baseline, floor, coldStart, targets } = results;
-    const { users } = bulk.shape;
+    const { single, accept, cli, large, queue, baseline, coldStart, targets } = results;
     printTable('1. One user, three environments, two sessions each (HTTP accept → queue handler → status 200)', [
         ['final status', single.status],
         ['accept → status 200', ms(single.totalInMs)],
@@ -33,41 +39,35 @@ export function printReport(results: BenchResults): void {
         ['token calls during the run', String(single.tokenCallsDuringRun)],
         ...single.waves.map((wave) => ['  wave', wave]),
     ]);
-    printTable(`2. Bulk: ${users} users × 3 environments × 2 sessions (runSignOut, real adapters)`, [
-        ['final status', bulk.status],
-        ['wall time', seconds(bulk.wallInMs)],
-        ['users revoked / sessions left', `${bulk.usersRevoked} / ${bulk.sessionsLeft}`],
-        ['429s seen (each retried)', String(bulk.retriesAfter429)],
-        ['peak RSS (bench process, simulator included)', mebibytes(bulk.peakRssInBytes)],
-        [
-            'settings',
-            `GRAPH_RESOURCE_UNITS=${bulk.settings.graphResourceUnits} ` +
-                `BC_CONCURRENCY=${bulk.settings.bcConcurrency} ` +
-                `MAX_USERS_PER_REQUEST=${bulk.settings.maxUsersPerRequest}`,
-        ],
-        ...Object.entries(bulk.services).map(([service, tally]) => [
-            `  ${service}`,
-            `${tally.calls} calls ${JSON.stringify(tally.byMethod)}` +
-                (tally.batchItems ? `, ${tally.batchItems} $batch items` : '') +
-                `, peak ${tally.peakInFlight} in flight`,
-        ]),
-    ]);
+    printBulk('2', cli);
     printTable('3. Baseline: one user after another, direct Graph calls, plain fetch', [
-        ['users run', `${baseline.sampleUsers} of ${users}`],
+        ['users run', `${baseline.sampleUsers} of ${cli.run.shape.users}`],
         ['measured', seconds(baseline.sampleWallInMs)],
         [
-            baseline.extrapolated ? `ESTIMATE for ${users} users (linear)` : 'wall time',
+            baseline.extrapolated ? `ESTIMATE for ${cli.run.shape.users} users (linear)` : 'wall time',
             seconds(baseline.estimatedWallInMs),
         ],
         ['sessions cancelled', String(baseline.sessionsCancelled)],
-        ['ours ÷ baseline', (bulk.wallInMs / baseline.estimatedWallInMs).toFixed(3)],
+        ['ours (CLI) ÷ baseline', (cli.run.wallInMs / baseline.estimatedWallInMs).toFixed(3)],
     ]);
-    printTable('4. Platform floor for scenario 2', [
-        ['floor (documented limits, not our settings)', seconds(floor.totalInMs)],
-        ['ours ÷ floor', (bulk.wallInMs / floor.totalInMs).toFixed(2)],
-    ]);
-    console.log(floor.formula);
-    printTable('5. Cold start and HTTP accept latency', [
+    if (large) printBulk('4', large);
+    if (queue) {
+        const { run } = queue;
+        printBulk('5', queue, [
+            [
+                'shards / messages handled / failed deliveries',
+                `${run.shards} / ${run.messagesHandled} / ${run.failedDeliveries}`,
+            ],
+            ['longest invocation', seconds(run.longestInvocationInMs)],
+            ['peak memory per worker', run.workerPeakRssInBytes.map(mebibytes).join(', ')],
+            [
+                `CPU: ${run.cpu.profiles} profiles, busy / idle`,
+                `${seconds(run.cpu.busyInMs)} / ${seconds(run.cpu.idleInMs)}`,
+            ],
+            ...run.cpu.top.map((entry) => [`  ${entry.percent.toFixed(1)}% ${entry.kind}`, entry.name]),
+        ]);
+    }
+    printTable('6. Cold start and HTTP accept latency', [
         ['build', coldStart.build.ran ? `exit ${coldStart.build.exitCode}` : 'skipped'],
         ...coldStart.build.errorLines.slice(0, 5).map((line) => ['  build error', line]),
         ['entry points', String(coldStart.entryPoints.length)],
@@ -85,4 +85,45 @@ export function printReport(results: BenchResults): void {
         'Targets',
         targets.map((t) => [t.pass ? 'PASS' : 'MISS', t.name, `target ${t.target}`, `measured ${t.measured}`]),
     );
+}
+
+function printBulk(number: string, bulk: BulkRun, extra: string[][] = []): void {
+    const { run, floor } = bulk;
+    const { users, environments, sessionsPerUser } = run.shape;
+    printTable(
+        `${number}. ${users.toLocaleString('en-US')} users × ${environments} environments × ${sessionsPerUser} sessions: ${run.how}`,
+        [
+            ['final status', run.status],
+            ['wall time', seconds(run.wallInMs)],
+            ['platform floor (documented limits, not our settings)', seconds(floor.totalInMs)],
+            ['ours ÷ floor', (run.wallInMs / floor.totalInMs).toFixed(2)],
+            [
+                'revoked once / twice / not; sessions left',
+                `${run.checks.revokedOnce} / ${run.checks.revokedTwice} / ${run.checks.notRevoked}; ${run.checks.sessionsLeft}`,
+            ],
+            ['result agrees with the simulator', run.checks.resultAgrees ? 'yes' : run.checks.problems.join('; ')],
+            [
+                'first call / first cancel / last cancel / last call',
+                [
+                    run.timeline.firstCallInMs,
+                    run.timeline.firstDeleteInMs,
+                    run.timeline.lastDeleteInMs,
+                    run.timeline.lastCallInMs,
+                ]
+                    .map(seconds)
+                    .join(' / '),
+            ],
+            ['429s seen (each retried)', String(run.retriesAfter429)],
+            ['peak memory of the process', mebibytes(run.peakRssInBytes)],
+            ...Object.entries(run.services).map(([service, tally]) => [
+                `  ${service}`,
+                `${tally.calls} calls ${JSON.stringify(tally.byMethod)}` +
+                    (tally.batchItems ? `, ${tally.batchItems} $batch items` : '') +
+                    `, peak ${tally.peakInFlight} in flight`,
+            ]),
+            ...extra,
+            ...(run.status === 'completed' ? [] : run.stderrTail.map((line) => ['  stderr', line])),
+        ],
+    );
+    console.log(floor.formula);
 }

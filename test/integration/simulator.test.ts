@@ -698,6 +698,26 @@ describe('fault injection', () => {
     });
 });
 
+describe('Business Central concurrency', () => {
+    it('answers 429 with Retry-After to a call over the limit in its environment, and serves the others', async () => {
+        const sim = await simulator({ bcConcurrencyPerEnvironment: 2, latencyMs: 100 });
+        await tokenFor(sim, 'bc');
+        const list = (environment: string) =>
+            bc(sim, 'GET', `/admin/v2.28/applications/BusinessCentral/environments/${environment}/sessions`);
+        const answers = await Promise.all([
+            list('PRODUCTION'),
+            list('PRODUCTION'),
+            list('PRODUCTION'),
+            list('SANDBOX'),
+        ]);
+        expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 429]);
+        const throttled = answers.find((answer) => answer.status === 429);
+        expect(throttled?.headers.get('retry-after')).toBe('1');
+        // Once the others are answered, there is room again.
+        expect((await list('PRODUCTION')).status).toBe(200);
+    });
+});
+
 describe('bulk fixture', () => {
     it('builds 1,000 users quickly and serves their sessions', async () => {
         const fixture = bulkFixture(1000);

@@ -45,6 +45,17 @@ async function watchHank(deps: ServiceDependencies): Promise<string> {
 const hankSessions = () =>
     harness.simulator.state.environment('PRODUCTION').sessions.filter((s) => s.userId === hank.bcUserName);
 
+/** Every environment's session listing answers 503 until the fault is removed. */
+const failSessionListings = () =>
+    harness.simulator.faults.add({
+        service: 'bc-admin',
+        method: 'GET',
+        path: /\/sessions$/,
+        kind: 'status',
+        status: 503,
+        retryAfterSeconds: 0,
+    });
+
 describe('the sweep through a fault storm', () => {
     it('keeps every watch while the guard cannot be built, and cancels the reconnect once Graph is back', async () => {
         const requestId = await watchHank(await dependencies());
@@ -94,14 +105,7 @@ describe('the sweep through a fault storm', () => {
         const deps = await dependencies();
         const requestId = await watchHank(deps);
         harness.simulator.addSession('PRODUCTION', hank.bcUserName);
-        const fault = harness.simulator.faults.add({
-            service: 'bc-admin',
-            method: 'GET',
-            path: /\/sessions$/,
-            kind: 'status',
-            status: 503,
-            retryAfterSeconds: 0,
-        });
+        const fault = failSessionListings();
         const report = await runSweep('storm', deps, 60_000);
         harness.simulator.faults.remove(fault);
         expect(report).toMatchObject({ watchedUsers: 1, watchesSkipped: 1, reconnectsCancelled: 0 });
@@ -114,14 +118,7 @@ describe('the sweep through a fault storm', () => {
         const telemetry = new RecordingTelemetry();
         const deps = await dependencies(process.env, telemetry);
         const requestId = await watchHank(deps);
-        const fault = harness.simulator.faults.add({
-            service: 'bc-admin',
-            method: 'GET',
-            path: /\/sessions$/,
-            kind: 'status',
-            status: 503,
-            retryAfterSeconds: 0,
-        });
+        const fault = failSessionListings();
         clock = new Date(clock.getTime() + 5 * 60_000);
         await runSweep('storm', deps, 60_000);
         harness.simulator.faults.remove(fault);

@@ -18,6 +18,12 @@ export interface SimulatorOptions {
     graphWriteQuota?: WriteQuotaLimit;
     /** Graph resource units (default 3,500 per 10,000 ms, the smallest tenant's): over it, 429 + Retry-After. */
     graphResourceUnitQuota?: ResourceUnitLimit;
+    /**
+     * Business Central calls served at once per environment (admin and Automation API together); one more answers 429
+     * with `Retry-After: 1`. Default: no limit, as the Admin Center API documents none; BC's OData documents 5
+     * concurrent requests (platform-facts §3), the figure the bench's floor uses.
+     */
+    bcConcurrencyPerEnvironment?: number;
     /** Admin Center get-one environment: a bare object (default) or wrapped in `value` as the doc shows. */
     environmentGetShape?: 'bare' | 'wrapped';
     /**
@@ -57,6 +63,7 @@ export interface SimulatorBehaviour {
     latencyMs: number;
     graphWriteQuota: WriteQuotaLimit;
     graphResourceUnitQuota: ResourceUnitLimit;
+    bcConcurrencyPerEnvironment?: number;
     environmentGetShape: 'bare' | 'wrapped';
     fieldCase: 'camel' | 'doc' | 'pascal';
     sessionPageSize?: number;
@@ -75,6 +82,7 @@ export function resolveBehaviour(options: SimulatorOptions): SimulatorBehaviour 
         latencyMs: options.latencyMs ?? 0,
         graphWriteQuota: options.graphWriteQuota ?? { writes: 3000, perMs: 150_000 },
         graphResourceUnitQuota: options.graphResourceUnitQuota ?? { units: 3500, perMs: 10_000 },
+        bcConcurrencyPerEnvironment: options.bcConcurrencyPerEnvironment,
         environmentGetShape: options.environmentGetShape ?? 'bare',
         fieldCase: options.fieldCase ?? 'camel',
         sessionPageSize: options.sessionPageSize,

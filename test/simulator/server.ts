@@ -55,6 +55,8 @@ interface Target {
 export class SimulatorServer {
     private readonly server: Server;
     private publicUrl = '';
+    /** Business Central calls being served, per environment, for `bcConcurrencyPerEnvironment`. */
+    private readonly bcInFlight = new Map<string, number>();
 
     constructor(private readonly ctx: SimulatorContext) {
         this.server = createServer(
@@ -117,8 +119,41 @@ export class SimulatorServer {
             headers,
             body,
         };
-        if (this.ctx.behaviour.latencyMs > 0) await sleep(this.ctx.behaviour.latencyMs, undefined, { ref: false });
+        const environment = bcEnvironmentOf(target);
+        const overLimit = environment !== undefined && !this.enterBc(environment);
+        try {
+            if (this.ctx.behaviour.latencyMs > 0) await sleep(this.ctx.behaviour.latencyMs, undefined, { ref: false });
+            if (overLimit) {
+                this.record(target.service, req, 429, { viaBatch: false });
+                send(res, target.service, faultResponse(target.service, 429, BC_CONCURRENCY_RETRY_AFTER_SECONDS));
+                return;
+            }
+            await this.answer(target, req, headers, incoming, res);
+        } finally {
+            if (environment !== undefined && !overLimit) this.leaveBc(environment);
+        }
+    }
 
+    /** Admits a Business Central call when its environment has room; false when it would exceed the limit. */
+    private enterBc(environment: string): boolean {
+        const limit = this.ctx.behaviour.bcConcurrencyPerEnvironment;
+        const inFlight = this.bcInFlight.get(environment) ?? 0;
+        if (limit !== undefined && inFlight >= limit) return false;
+        this.bcInFlight.set(environment, inFlight + 1);
+        return true;
+    }
+
+    private leaveBc(environment: string): void {
+        this.bcInFlight.set(environment, (this.bcInFlight.get(environment) ?? 1) - 1);
+    }
+
+    private async answer(
+        target: Target,
+        req: SimRequest,
+        headers: Record<string, string>,
+        incoming: IncomingMessage,
+        res: ServerResponse,
+    ): Promise<void> {
         const check =
             target.service === 'identity'
                 ? undefined
@@ -229,6 +264,21 @@ export class SimulatorServer {
                 return handleBcAutomation(req, { ...ctx, baseUrl: `${this.publicUrl}${RESOURCE_PREFIXES.bc}` });
         }
     }
+}
+
+/** BC's answer to a call over its concurrency limit waits this long (BC does not document its value). */
+const BC_CONCURRENCY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The Business Central environment a call is in: `admin/{v}/applications/{family}/environments/{env}/...` or
+ * `v2.0/{env}/api/...`; undefined for other calls and for the environment listing.
+ */
+function bcEnvironmentOf(target: Target): string | undefined {
+    const segments = target.segments;
+    if (target.service === 'bc-automation') return segments[1]?.toUpperCase();
+    if (target.service !== 'bc-admin') return undefined;
+    const index = segments.indexOf('environments');
+    return index >= 0 ? segments[index + 1]?.toUpperCase() : undefined;
 }
 
 /** `/graph/...` is Graph, `/bc/admin/...` the Admin Center API, `/bc/v2.0/...` the Automation API, the rest identity. */
