@@ -1,6 +1,7 @@
 import type { AuditEventInput } from '../core/ports/auditStore';
 import type { ThrottleNotice } from '../core/ports/throttling';
 import type { SignOutRequest } from '../core/request/signOutRequest';
+import { outcomesIn } from '../core/engine/stepJournal';
 import { describeWait } from '../core/service/requestProgress';
 import type { CliIo } from './io';
 
@@ -50,22 +51,28 @@ function systemOf(event: AuditEventInput): string | undefined {
     return event.system ?? event.step?.split(':', 1)[0];
 }
 
+/** One more step over in `system`. */
+function counted(state: ProgressState, system: string): ProgressState {
+    let next = { ...state, done: { ...state.done, [system]: (state.done[system] ?? 0) + 1 } };
+    if (system.startsWith('entra.')) next = { ...next, entraDone: true, entraOutcomes: next.entraOutcomes + 1 };
+    const environment = /^bc\.([^.]+)\./.exec(system)?.[1];
+    if (environment && !next.environmentsDone.includes(environment))
+        next = { ...next, environmentsDone: [...next.environmentsDone, environment] };
+    return next;
+}
+
 /** The state after one batch of appended events. */
 export function advance(state: ProgressState, events: readonly AuditEventInput[]): ProgressState {
     let next = state;
     for (const event of events) {
         if (event.type === 'request-finished')
             next = { ...next, resolved: true, finishedWith: event.status ?? 'finished' };
-        if (event.type !== 'step-intent' && event.type !== 'step-outcome') continue;
-        const system = systemOf(event) ?? '';
+        if (event.type !== 'step-intent' && event.type !== 'step-outcome' && event.type !== 'step-outcomes') continue;
         // Engine steps start once users are resolved and environments discovered.
         next = { ...next, resolved: true };
-        if (event.type !== 'step-outcome') continue;
-        next = { ...next, done: { ...next.done, [system]: (next.done[system] ?? 0) + 1 } };
-        if (system.startsWith('entra.')) next = { ...next, entraDone: true, entraOutcomes: next.entraOutcomes + 1 };
-        const environment = /^bc\.([^.]+)\./.exec(system)?.[1];
-        if (environment && !next.environmentsDone.includes(environment))
-            next = { ...next, environmentsDone: [...next.environmentsDone, environment] };
+        if (event.type === 'step-outcome') next = counted(next, systemOf(event) ?? '');
+        if (event.type === 'step-outcomes')
+            for (const { outcome } of outcomesIn(event)) next = counted(next, outcome.system);
     }
     return next;
 }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AppConfig } from '../config';
+import type { InFlight } from '../clients/businessCentral/inFlight';
 import { BcAdminClient, type EnvironmentCache } from '../clients/businessCentral/bcAdminClient';
 import { BcAutomationClient, type CompanyIdCache } from '../clients/businessCentral/bcAutomationClient';
 import { adminErrorCode, odataErrorCode } from '../clients/businessCentral/errorCodes';
@@ -15,10 +16,11 @@ import {
 import { ServiceHttpClient } from '../clients/http/serviceHttpClient';
 import { sleep } from '../clients/http/sleep';
 import { createCredential, scopeFor } from '../clients/identity/createCredential';
-import { singleFlight } from '../clients/identity/singleFlight';
+import { reuseTokens } from '../clients/identity/reuseTokens';
 import { AdaptiveLimiter } from '../core/concurrency';
 import { NO_TELEMETRY, type Telemetry } from '../core/ports/telemetry';
 import type { ThrottleNotices } from '../core/ports/throttling';
+import type { BcSession, BcUser } from '../core/ports/businessCentral';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { TenantServices } from '../core/service/serviceDependencies';
 
@@ -31,6 +33,9 @@ interface Tenant {
     bcLimits: Map<string, AdaptiveLimiter>;
     companyIds: CompanyIdCache;
     environments: EnvironmentCache;
+    /** Listings in flight that a discovery of another request may join: shards started together share them. */
+    sessionListings: InFlight<BcSession[]>;
+    userListings: InFlight<BcUser[]>;
 }
 
 /**
@@ -46,7 +51,7 @@ export function tenantServicesFactory(
     const tenantOf = (tenantId: string): Tenant => {
         let tenant = perTenant.get(tenantId);
         if (!tenant) {
-            const credential = singleFlight(createCredential(config.identity, tenantId));
+            const credential = reuseTokens(createCredential(config.identity, tenantId));
             tenant = {
                 credential,
                 graph: createGraphClient(credential, config.graphEndpoint),
@@ -71,6 +76,8 @@ export function tenantServicesFactory(
                 bcLimits: new Map(),
                 companyIds: new Map(),
                 environments: new Map(),
+                sessionListings: new Map(),
+                userListings: new Map(),
             };
             perTenant.set(tenantId, tenant);
         }
@@ -115,11 +122,13 @@ export function tenantServicesFactory(
                 apiVersion: config.bcAdminApiVersion,
                 limitFor,
                 environmentCache: tenant.environments,
+                sessionListings: tenant.sessionListings,
             }),
             bcAutomation: new BcAutomationClient(bcHttp('bc-automation'), {
                 endpoint: config.bcEndpoint,
                 companyIds: tenant.companyIds,
                 limitFor,
+                userListings: tenant.userListings,
             }),
         };
     };

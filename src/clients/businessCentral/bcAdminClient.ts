@@ -4,11 +4,13 @@ import type {
     BcSession,
     DeleteSessionOutcome,
     EnvironmentRef,
+    ListingOptions,
 } from '../../core/ports/businessCentral';
 import type { AdaptiveLimiter } from '../../core/concurrency';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
 import { collectionItems, field, stringField } from './fields';
+import { joinInFlight, type InFlight } from './inFlight';
 import { listAllPages } from './paging';
 import { normaliseLogOnDate } from './logOnDate';
 
@@ -20,6 +22,8 @@ export interface BcAdminClientOptions {
     limitFor?: (environment: string) => AdaptiveLimiter;
     /** The tenant's environment listings, kept briefly by application family: a warm worker need not list again. */
     environmentCache?: EnvironmentCache;
+    /** The tenant's session listings in flight, which a discovery may join (`ListingOptions.shared`). */
+    sessionListings?: InFlight<BcSession[]>;
 }
 
 /** Listings by application family (lower case), with when they were asked for. */
@@ -51,13 +55,13 @@ export class BcAdminClient implements BcAdmin {
         return listing;
     }
 
-    private async fetchEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
-        const items = await listAllPages(
+    private fetchEnvironments(applicationFamily: string): Promise<BcEnvironment[]> {
+        return listAllPages(
             this.http,
             `${this.applicationUrl(applicationFamily)}/environments`,
             this.options.endpoint,
+            toEnvironment,
         );
-        return items.map(toEnvironment).filter((env): env is BcEnvironment => env !== undefined);
     }
 
     async getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined> {
@@ -68,14 +72,17 @@ export class BcAdminClient implements BcAdmin {
         return collectionItems(response.body).map(toEnvironment)[0];
     }
 
-    async listSessions(environment: EnvironmentRef): Promise<BcSession[]> {
-        const items = await listAllPages(
-            this.http,
-            `${this.environmentUrl(environment)}/sessions`,
-            this.options.endpoint,
-            this.limit(environment),
-        );
-        return items.map(toSession).filter((session): session is BcSession => session !== undefined);
+    listSessions(environment: EnvironmentRef, options: ListingOptions = {}): Promise<BcSession[]> {
+        const list = () =>
+            listAllPages(
+                this.http,
+                `${this.environmentUrl(environment)}/sessions`,
+                this.options.endpoint,
+                toSession,
+                this.limit(environment),
+            );
+        const key = `${environment.applicationFamily}/${environment.name}`.toLowerCase();
+        return options.shared ? joinInFlight(this.options.sessionListings, key, list) : list();
     }
 
     /** 2xx = cancelled; 404 = already gone (the DELETE status is undocumented, platform-facts §2). */

@@ -1,10 +1,11 @@
 import type { AdaptiveLimiter } from '../../core/concurrency';
 import { ServiceError } from '../../core/errors';
-import type { BcAutomation, BcUser, BcUserState } from '../../core/ports/businessCentral';
+import type { BcAutomation, BcUser, BcUserState, ListingOptions } from '../../core/ports/businessCentral';
 import { GUID_PATTERN } from '../../core/request/patterns';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
 import { collectionItems, stringField } from './fields';
+import { joinInFlight, type InFlight } from './inFlight';
 import { listAllPages } from './paging';
 
 const AUTOMATION_PATH = 'api/microsoft/automation/v2.0';
@@ -17,6 +18,8 @@ export interface BcAutomationClientOptions {
     companyIds: CompanyIdCache;
     /** BC's concurrent-request limit of an environment (5 for OData, adapted to 429s, platform-facts §3). */
     limitFor?: (environment: string) => AdaptiveLimiter;
+    /** The tenant's user listings in flight, which a discovery may join (`ListingOptions.shared`). */
+    userListings?: InFlight<BcUser[]>;
 }
 
 /**
@@ -37,16 +40,18 @@ export class BcAutomationClient implements BcAutomation {
         await this.companyUrl(environment);
     }
 
-    async listUsers(environment: string): Promise<BcUser[]> {
-        const url = `${await this.companyUrl(environment)}/users`;
-        const items = await listAllPages(this.http, url, this.options.endpoint, this.limit(environment)).catch(
-            (error: unknown) => {
-                // The remembered company may have been deleted: look it up again next time.
-                if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
-                throw error;
-            },
-        );
-        return items.map(toUser).filter((user): user is BcUser => user !== undefined);
+    listUsers(environment: string, options: ListingOptions = {}): Promise<BcUser[]> {
+        const list = async () => {
+            const url = `${await this.companyUrl(environment)}/users`;
+            return listAllPages(this.http, url, this.options.endpoint, toUser, this.limit(environment)).catch(
+                (error: unknown) => {
+                    // The remembered company may have been deleted: look it up again next time.
+                    if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
+                    throw error;
+                },
+            );
+        };
+        return options.shared ? joinInFlight(this.options.userListings, environment.toLowerCase(), list) : list();
     }
 
     async getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined> {

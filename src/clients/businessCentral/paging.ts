@@ -4,20 +4,26 @@ import { collectionItems, nextLinkOf } from './fields';
 
 /**
  * Every item of a collection, following `@odata.nextLink` (none is documented, so it is followed only when present),
- * and only on the configured endpoint: a link elsewhere would carry our token away.
+ * and only on the configured endpoint: a link elsewhere would carry our token away. Each page's items are read into
+ * `toItem`'s shape at once (undefined: left out), so a listing of tens of thousands of sessions is held as parsed
+ * JSON one page at a time.
  */
-export async function listAllPages(
+export async function listAllPages<T>(
     http: ServiceHttpClient,
     url: string,
     endpoint: string,
+    toItem: (item: unknown) => T | undefined,
     options: Pick<SendOptions, 'limiter'> = {},
-): Promise<unknown[]> {
-    const items: unknown[] = [];
+): Promise<T[]> {
+    const items: T[] = [];
     const origin = new URL(endpoint).origin;
     let next: string | undefined = url;
     while (next) {
         const response = await http.sendOk('GET', next, options);
-        items.push(...collectionItems(response.body));
+        for (const raw of collectionItems(response.body)) {
+            const item = toItem(raw);
+            if (item !== undefined) items.push(item);
+        }
         next = nextLinkOf(response.body);
         if (next && new URL(next, origin).origin !== origin)
             throw new ServiceError(

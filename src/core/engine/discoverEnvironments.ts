@@ -5,6 +5,9 @@ import { environmentsOfTypes } from './environmentSelection';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
 /** One environment as a pass sees it: its sessions listed once for all users of the request. */
+/** Discovery may join a listing in flight; a verification never does (see `ListingOptions`). */
+const SHARED = { shared: true } as const;
+
 export interface EnvironmentView {
     ref: EnvironmentRef;
     state: 'active' | 'inactive' | 'not-found' | 'failed';
@@ -80,9 +83,10 @@ export async function discoverEnvironments(
                 };
             if (found.status.toLowerCase() !== ACTIVE)
                 return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], index: NO_SESSIONS };
+            // Shards of one request started together share one listing per environment in this process.
             const [sessions, bcUsers] = await Promise.all([
-                bcAdmin.listSessions(ref).catch(asServiceError),
-                options.needBcUsers ? bcAutomation.listUsers(ref.name).catch(asServiceError) : undefined,
+                bcAdmin.listSessions(ref, SHARED).catch(asServiceError),
+                options.needBcUsers ? bcAutomation.listUsers(ref.name, SHARED).catch(asServiceError) : undefined,
             ]);
             const automation = bcUsers && { automation: automationAnswerOf(bcUsers) };
             if (sessions instanceof ServiceError)

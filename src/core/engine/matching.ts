@@ -12,7 +12,13 @@ import type { DirectoryUser, DirectoryUserRef } from '../ports/directory';
 /** Sessions of one listing by upper-case user name: built once per listing, so matching is linear. */
 export type SessionIndex = ReadonlyMap<string, readonly BcSession[]>;
 
+/** Indexes already built, by listing: requests that share a listing share its index (both are read-only). */
+const sessionIndexes = new WeakMap<readonly BcSession[], SessionIndex>();
+const automationAnswers = new WeakMap<readonly BcUser[], AutomationAnswer>();
+
 export function indexSessions(sessions: readonly BcSession[]): SessionIndex {
+    const known = sessionIndexes.get(sessions);
+    if (known) return known;
     const index = new Map<string, BcSession[]>();
     for (const session of sessions) {
         const key = session.userId.toUpperCase();
@@ -20,6 +26,7 @@ export function indexSessions(sessions: readonly BcSession[]): SessionIndex {
         if (list) list.push(session);
         else index.set(key, [session]);
     }
+    sessionIndexes.set(sessions, index);
     return index;
 }
 
@@ -47,7 +54,13 @@ export type AutomationAnswer =
     | { kind: 'failed'; error: ServiceError };
 
 export function automationAnswerOf(users: readonly BcUser[] | ServiceError): AutomationAnswer {
-    if (!(users instanceof ServiceError)) return { kind: 'users', byEmail: indexBcUsersByEmail(users) };
+    if (!(users instanceof ServiceError)) {
+        const known = automationAnswers.get(users);
+        if (known) return known;
+        const answer: AutomationAnswer = { kind: 'users', byEmail: indexBcUsersByEmail(users) };
+        automationAnswers.set(users, answer);
+        return answer;
+    }
     const refused = users.service === 'bc-automation' && (users.statusCode === 401 || users.statusCode === 403);
     return refused ? { kind: 'not-authorized', error: users } : { kind: 'failed', error: users };
 }

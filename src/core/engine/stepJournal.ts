@@ -14,7 +14,7 @@ export interface StepJournal {
     /** Stored when it resolves: an intent is written before its change. */
     recordIntents(intents: readonly { step: string; user: string; data: Record<string, unknown> }[]): Promise<void>;
     /** Remembered at once, stored in the background; `flush` waits for them. */
-    recordOutcomes(outcomes: readonly { step: string; user: string; outcome: SystemOutcome }[]): Promise<void>;
+    recordOutcomes(outcomes: readonly StepOutcome[]): Promise<void>;
     /** Free-form events (e.g. `attempt-started`), kept in the same chain; stored in the background like outcomes. */
     note(events: readonly AuditEventInput[]): Promise<void>;
     /** Waits until everything handed over is stored; throws the first storage failure. */
@@ -22,6 +22,59 @@ export interface StepJournal {
 }
 
 export const stepKey = (system: string, objectId: string) => `${system}:${objectId}`;
+
+export interface StepOutcome {
+    step: string;
+    user: string;
+    outcome: SystemOutcome;
+}
+
+/** Outcomes in one `step-outcomes` event at most: a verification of thousands of users is tens of events, not thousands. */
+const OUTCOMES_PER_EVENT = 50;
+
+/**
+ * One outcome is a `step-outcome` event of its own; outcomes handed over together (a group of users, a
+ * verification) share `step-outcomes` events, with the system and status when they are the same for all.
+ */
+export function outcomeEvents(outcomes: readonly StepOutcome[]): AuditEventInput[] {
+    if (outcomes.length === 1) {
+        const [{ step, user, outcome }] = outcomes as [StepOutcome];
+        return [
+            {
+                type: 'step-outcome',
+                step,
+                user,
+                system: outcome.system,
+                status: outcome.status,
+                ...(outcome.detail && { detail: outcome.detail }),
+                data: { outcome },
+            },
+        ];
+    }
+    const events: AuditEventInput[] = [];
+    for (let start = 0; start < outcomes.length; start += OUTCOMES_PER_EVENT) {
+        const group = outcomes.slice(start, start + OUTCOMES_PER_EVENT);
+        const systems = new Set(group.map(({ outcome }) => outcome.system));
+        const statuses = new Set(group.map(({ outcome }) => outcome.status));
+        events.push({
+            type: 'step-outcomes',
+            ...(systems.size === 1 && { system: group[0]!.outcome.system }),
+            ...(statuses.size === 1 && { status: group[0]!.outcome.status }),
+            detail: `${group.length} outcomes`,
+            data: { outcomes: group.map(({ step, user, outcome }) => ({ step, user, outcome })) },
+        });
+    }
+    return events;
+}
+
+/** The step outcomes an event records: one (`step-outcome`), several (`step-outcomes`), or none. */
+export function outcomesIn(event: AuditEventInput): StepOutcome[] {
+    if (event.type === 'step-outcome' && event.step && event.data?.outcome)
+        return [{ step: event.step, user: event.user ?? '', outcome: event.data.outcome as SystemOutcome }];
+    if (event.type === 'step-outcomes' && Array.isArray(event.data?.outcomes))
+        return event.data.outcomes as StepOutcome[];
+    return [];
+}
 
 /**
  * A journal over a request's audit trail: reads earlier attempts' events, appends its own. Outcomes and notes are
@@ -43,12 +96,11 @@ export class TrailJournal implements StepJournal {
     ) {
         let resumed = false;
         for (const event of trail.events()) {
-            if (!event.step) continue;
-            if (event.type === 'step-outcome' && event.data?.outcome) {
+            for (const { step, outcome } of outcomesIn(event)) {
                 resumed = true;
-                this.remember(event.step, event.data.outcome as SystemOutcome);
+                this.remember(step, outcome);
             }
-            if (event.type === 'step-intent' && event.data) this.intents.set(event.step, event.data);
+            if (event.type === 'step-intent' && event.step && event.data) this.intents.set(event.step, event.data);
         }
         this.resumed = resumed;
     }
@@ -71,20 +123,10 @@ export class TrailJournal implements StepJournal {
         for (const { step, data } of intents) this.intents.set(step, data);
     }
 
-    async recordOutcomes(outcomes: readonly { step: string; user: string; outcome: SystemOutcome }[]): Promise<void> {
+    async recordOutcomes(outcomes: readonly StepOutcome[]): Promise<void> {
         for (const { step, outcome } of outcomes) this.remember(step, outcome);
         this.onOutcomes(outcomes);
-        this.buffer(
-            outcomes.map(({ step, user, outcome }) => ({
-                type: 'step-outcome',
-                step,
-                user,
-                system: outcome.system,
-                status: outcome.status,
-                ...(outcome.detail && { detail: outcome.detail }),
-                data: { outcome },
-            })),
-        );
+        this.buffer(outcomeEvents(outcomes));
     }
 
     async note(events: readonly AuditEventInput[]): Promise<void> {

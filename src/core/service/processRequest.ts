@@ -1,7 +1,7 @@
 import { runSignOut } from '../engine/signOutEngine';
 import { TrailJournal } from '../engine/stepJournal';
 import { AuthenticationFailedError } from '../errors';
-import type { RequestRecord } from '../ports/auditStore';
+import type { RequestRecord, WatchRecord } from '../ports/auditStore';
 import type { SpanScope } from '../ports/telemetry';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { SignOutResult } from '../result';
@@ -9,6 +9,7 @@ import { ProgressTracker } from './requestProgress';
 import { acceptedEvent, finishRequest } from './requestTrail';
 import { requestAttributes } from './requestTelemetry';
 import { telemetryOf, type ServiceDependencies } from './serviceDependencies';
+import { SerialWriter } from './serialWriter';
 import { dispatchRequest, settleRequest } from './shards';
 import { UserIndexWriter } from './userIndexWriter';
 
@@ -162,6 +163,8 @@ async function runUnderLease(
         },
     ]);
     const index = new UserIndexWriter(deps.audit, requestId, record.createdAt);
+    // A bulk request's watches go batch after batch, not a transaction per group of users at its busy start.
+    const watchWriter = new SerialWriter((watches: WatchRecord[]) => deps.audit.upsertWatches(watches));
     index.add(request.users);
     const stopReporting = reportProgress(requestId, request.tenantId, attempt.owner, progress, deps);
     let result: SignOutResult;
@@ -172,7 +175,11 @@ async function runUnderLease(
                 ...deps.tenantServices(request.tenantId, deadlineAt),
                 protectedSet,
                 journal,
-                holds: deps.audit,
+                holds: {
+                    upsertHold: (hold) => deps.audit.upsertHold(hold),
+                    listHoldsFor: (objectId) => deps.audit.listHoldsFor(objectId),
+                    upsertWatches: (watches) => watchWriter.add(watches),
+                },
                 onResolved: (users) => index.add(users.flatMap((user) => [user.id, user.userPrincipalName])),
                 telemetry: telemetryOf(deps),
                 now,
@@ -186,7 +193,7 @@ async function runUnderLease(
         stopReporting();
     }
     // Everything written in the background is stored before the request ends, or goes on in the next attempt.
-    await Promise.all([journal.flush(), index.done()]);
+    await Promise.all([journal.flush(), index.done(), watchWriter.done()]);
 
     const lastAttempt = attempt.dequeueCount >= deps.settings.maxDequeueCount;
     if (onlyWaitsLeft(result) && attempt.continuation !== undefined && attempt.continuation < MAX_CONTINUATIONS) {

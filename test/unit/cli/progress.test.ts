@@ -10,6 +10,7 @@ import {
     renderProgressLine,
     type ProgressPlan,
 } from '../../../src/cli/progress';
+import { outcomeEvents } from '../../../src/core/engine/stepJournal';
 import type { AuditEventInput } from '../../../src/core/ports/auditStore';
 import { parseSignOutRequest } from '../../../src/core/request/signOutRequest';
 import { memoryIo } from './memoryIo';
@@ -36,6 +37,18 @@ describe('progress from audit events', () => {
         expect(describeProgress(intents, plan)).toBe('users resolved; Entra ID');
 
         const entra = advance(intents, [outcome('entra.revoke', 'u1'), outcome('entra.revoke', 'u2')]);
+        // Outcomes handed over together share an event: each counts.
+        const grouped = advance(
+            intents,
+            outcomeEvents(
+                ['u1', 'u2'].map((user) => ({
+                    step: `entra.revoke:${user}`,
+                    user,
+                    outcome: { system: 'entra.revoke', status: 'succeeded', at: '2026-11-27T12:00:00.000Z' },
+                })),
+            ),
+        );
+        expect(grouped).toEqual(entra);
         expect(entra).toMatchObject({ entraDone: true, entraOutcomes: 2 });
         expect(fractionDone(entra, plan)).toBeCloseTo(2 / 5);
 
