@@ -46,7 +46,8 @@ export class BcAutomationClient implements BcAutomation {
             return listAllPages(this.http, url, this.options.endpoint, toUser, this.limit(environment)).catch(
                 (error: unknown) => {
                     // The remembered company may have been deleted: look it up again next time.
-                    if (error instanceof ServiceError && error.statusCode === 404) this.companyIds.delete(environment);
+                    if (error instanceof ServiceError && error.statusCode === 404)
+                        this.companyIds.delete(environment.toLowerCase());
                     throw error;
                 },
             );
@@ -101,11 +102,13 @@ export class BcAutomationClient implements BcAutomation {
     }
 
     private async companyUrl(environment: string): Promise<string> {
-        let companyId = this.companyIds.get(environment);
+        // Environment names are matched without case, so a name as typed and as listed share one entry.
+        const key = environment.toLowerCase();
+        let companyId = this.companyIds.get(key);
         if (!companyId) {
             companyId = this.firstCompanyId(environment);
-            this.companyIds.set(environment, companyId);
-            companyId.catch(() => this.companyIds.delete(environment));
+            this.companyIds.set(key, companyId);
+            companyId.catch(() => this.companyIds.delete(key));
         }
         return `${this.environmentUrl(environment)}/companies(${await companyId})`;
     }

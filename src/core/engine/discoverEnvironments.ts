@@ -98,23 +98,23 @@ export async function discoverEnvironments(
 
 /**
  * Fills what a run of this request asks BC for first (the environment listing and each environment's company, both
- * kept per tenant), while the caller still waits for something else, e.g. a cold start's protected set. Failures are
- * left for the run itself to meet and report.
+ * kept per tenant), while the caller still waits for something else, e.g. a cold start's protected set. Named
+ * environments' companies are asked for beside the listing, not after it. Failures are left for the run itself to
+ * meet and report.
  */
 export async function warmUp(
     bcAdmin: BcAdmin,
     bcAutomation: BcAutomation,
     request: Pick<SignOutRequest, 'environments' | 'environmentTypes' | 'applicationFamily'>,
 ): Promise<void> {
-    const listed = environmentsOfTypes(
-        await bcAdmin.listEnvironments(request.applicationFamily),
-        request.environmentTypes,
-    );
-    const named = request.environments === 'all' ? undefined : request.environments.map((name) => name.toLowerCase());
+    const listing = bcAdmin.listEnvironments(request.applicationFamily);
+    if (request.environments !== 'all') {
+        await Promise.all([listing, ...request.environments.map((name) => bcAutomation.prepare(name))]);
+        return;
+    }
+    const listed = environmentsOfTypes(await listing, request.environmentTypes);
     await Promise.all(
-        listed
-            .filter((env) => env.status.toLowerCase() === ACTIVE && (!named || named.includes(env.name.toLowerCase())))
-            .map((env) => bcAutomation.prepare(env.name)),
+        listed.filter((env) => env.status.toLowerCase() === ACTIVE).map((env) => bcAutomation.prepare(env.name)),
     );
 }
 

@@ -6,6 +6,7 @@ import type {
     DirectoryUserRef,
     ItemResult,
     RoleAssignment,
+    UserListing,
 } from '../ports/directory';
 import { ProtectedEntryError } from './guardErrors';
 import { PRIVILEGED_ROLES, roleName } from './privilegedRoles';
@@ -44,9 +45,13 @@ export async function buildProtectedSet(
     };
     for (const id of config.serviceIdentityIds) add({ id }, "is this service's own identity");
 
-    const [users, groups, assignments] = await Promise.all([
+    // The protected groups' members are listed beside everything else, so only groups that hold a role (known once
+    // the assignments are in) cost a second wave; a listing is used only for a group that resolved.
+    const noListings = new Map<string, ItemResult<UserListing>>();
+    const [users, groups, groupListings, assignments] = await Promise.all([
         userEntries.length > 0 ? directory.getUsers(userEntries) : new Map<string, ItemResult<DirectoryUser>>(),
         groupEntries.length > 0 ? directory.getGroups(groupEntries) : new Map<string, ItemResult<DirectoryGroup>>(),
+        groupEntries.length > 0 ? directory.listGroupUsers(groupEntries, LARGE_GROUP_USERS) : noListings,
         roleAssignments(directory, config.protectedRoles, tenantId),
     ]);
     for (const entry of userEntries) {
@@ -84,7 +89,7 @@ export async function buildProtectedSet(
         else add(principal, `holds the directory role ${role}`);
     }
 
-    const largeGroups = await addGroupMembers(directory, listed, add);
+    const largeGroups = await addGroupMembers(directory, listed, groupListings, add);
     const warnings =
         userEntries.length === 0 && groupEntries.length === 0
             ? [
@@ -118,14 +123,18 @@ async function roleAssignments(
     }
 }
 
-/** Lists each group's members into the set; answers the groups too large to list. */
+/** Adds each group's members to the set, listing those not listed yet; answers the groups too large to list. */
 async function addGroupMembers(
     directory: Directory,
     groups: readonly (DirectoryGroup & { reason: string })[],
+    listed: ReadonlyMap<string, ItemResult<UserListing>>,
     add: (user: DirectoryUserRef, reason: string) => void,
 ): Promise<(DirectoryGroup & { reason: string })[]> {
-    if (groups.length === 0) return [];
-    const listings = await directory.listGroupUsers([...new Set(groups.map((group) => group.id))], LARGE_GROUP_USERS);
+    const unlisted = [...new Set(groups.map((group) => group.id).filter((id) => !listed.has(id)))];
+    const listings =
+        unlisted.length > 0
+            ? new Map([...listed, ...(await directory.listGroupUsers(unlisted, LARGE_GROUP_USERS))])
+            : listed;
     const large: (DirectoryGroup & { reason: string })[] = [];
     for (const group of groups) {
         const listing = resolved(listings.get(group.id), () => undefined);

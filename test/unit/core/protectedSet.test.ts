@@ -59,6 +59,26 @@ describe('the protected set', () => {
         expect(reasonFor(set, 'alice@contoso.com')).toBeUndefined();
     });
 
+    it("lists the protected groups' members beside the role assignments: only groups that hold a role wait for them", async () => {
+        const t = directory();
+        const listRoleAssignments = t.listRoleAssignments.bind(t);
+        let askedBeforeRolesAnswered: string[] = [];
+        t.listRoleAssignments = async (templateIds) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            askedBeforeRolesAnswered = [...t.calls];
+            return listRoleAssignments(templateIds);
+        };
+        const set = await protectedSetFor(t, { groups: [ADMINS_GROUP] });
+        expect(askedBeforeRolesAnswered).toContain('listGroupUsers 1');
+        // The second listing is the role-holding group alone: the protected group is not listed twice.
+        expect(t.calls.filter((call) => call.startsWith('listGroupUsers'))).toEqual([
+            'listGroupUsers 1',
+            'listGroupUsers 1',
+        ]);
+        expect(reasonFor(set, 'carol@contoso.com')).toMatch(/protected group BC admins/);
+        expect(reasonFor(set, 'ivan@contoso.com')).toMatch(/through group Identity admins/);
+    });
+
     it('protects every role holder with PROTECTED_ROLES=all, and none with none', async () => {
         const all = await protectedSetFor(directory(), { roles: { kind: 'all' } });
         expect(reasonFor(all, 'gwen@contoso.com')).toMatch(/directory role 963797fb/);
