@@ -9,6 +9,8 @@ export interface BenchOptions {
     queueUsers: number;
     /** Worker processes that take the queue's messages. */
     workers: number;
+    /** `--max-old-space-size` of each worker, in MiB; 0: what V8 chooses for this machine. */
+    workerHeapMib: number;
     /** Users the baseline really runs; the rest is extrapolated. */
     baselineUsers: number;
     /** Use the `dist/` already built instead of running `npm run build`. */
@@ -17,7 +19,7 @@ export interface BenchOptions {
 
 const USAGE =
     'usage: npm run bench -- [--latency-ms 50] [--users 1000] [--large-users 5000] [--queue-users 10000] ' +
-    '[--workers 2] [--baseline-users 50] [--skip-build]   (0 users skips a scenario)';
+    '[--workers 2] [--worker-heap-mib 0] [--baseline-users 50] [--skip-build]   (0 users skips a scenario)';
 
 function wholeNumber(name: string, text: string | undefined, min: number): number {
     const value = Number(text);
@@ -32,6 +34,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
         largeUsers: 5000,
         queueUsers: 10_000,
         workers: 2,
+        workerHeapMib: 0,
         baselineUsers: 50,
         skipBuild: false,
     };
@@ -53,6 +56,9 @@ export function parseOptions(args: readonly string[]): BenchOptions {
                 break;
             case '--workers':
                 options.workers = wholeNumber(flag, value(), 1);
+                break;
+            case '--worker-heap-mib':
+                options.workerHeapMib = wholeNumber(flag, value(), 0);
                 break;
             case '--baseline-users':
                 options.baselineUsers = wholeNumber(flag, value(), 1);

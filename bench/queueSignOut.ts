@@ -13,6 +13,8 @@ import { runNode } from './process';
 
 export interface QueueResult extends EndToEndResult {
     workers: number;
+    /** `--max-old-space-size` of the workers (MiB), when one was given. */
+    workerHeapMib?: number;
     shards: number;
     messagesHandled: number;
     failedDeliveries: number;
@@ -39,6 +41,7 @@ export async function runQueueSignOut(
     latencyInMs: number,
     connectionString: string,
     workers: number,
+    heapMib = 0,
 ): Promise<QueueResult> {
     const simulator = await startBulkSimulator(shape, latencyInMs);
     try {
@@ -49,7 +52,7 @@ export async function runQueueSignOut(
         const scenario = { BENCH_REQUEST_ID: requestId, BENCH_USERS: String(shape.users) };
         // The instances are up before the request comes, as in a running app.
         const running = Promise.all(
-            Array.from({ length: workers }, (_, index) => runWorker(index, settings, scenario, dir)),
+            Array.from({ length: workers }, (_, index) => runWorker(index, settings, scenario, dir, heapMib)),
         );
         const posted = await runNode(['--import', 'tsx', path.join(__dirname, 'postRequest.ts')], {
             ...childEnvironment(settings, path.join(dir, 'post.rss')),
@@ -83,6 +86,7 @@ export async function runQueueSignOut(
             checks: checkOutcome(simulator, shape.users, record?.result),
             stderrTail: reports.flatMap((report) => report.stderrTail),
             workers,
+            ...(heapMib > 0 && { workerHeapMib: heapMib }),
             shards: record?.shardCount ?? 0,
             messagesHandled: reports.reduce((sum, report) => sum + report.handled, 0),
             failedDeliveries: reports.reduce((sum, report) => sum + report.failedAttempts, 0),
@@ -119,9 +123,11 @@ async function runWorker(
     settings: Record<string, string>,
     scenario: Record<string, string>,
     dir: string,
+    heapMib: number,
 ): Promise<WorkerReport & { peakRssInBytes: number; stderrTail: string[] }> {
     const peakRssFile = path.join(dir, `worker-${index}.rss`);
     const args = [
+        ...(heapMib > 0 ? [`--max-old-space-size=${heapMib}`] : []),
         '-r',
         path.join(__dirname, 'peakRss.cjs'),
         '--cpu-prof',

@@ -1,6 +1,7 @@
 import type { AcceptLatencyResult } from './acceptLatency';
 import type { BaselineResult } from './baseline';
 import type { EndToEndResult } from './cliSignOut';
+import type { ColdCliResult } from './coldCli';
 import type { ColdStartResult } from './coldStart';
 import type { Floor } from './floor';
 import type { QueueResult } from './queueSignOut';
@@ -17,6 +18,7 @@ export interface BulkRun {
 export interface BenchResults {
     latencyInMs: number;
     single: SingleUserResult;
+    coldCli: ColdCliResult[];
     accept: AcceptLatencyResult;
     cli: BulkRun;
     large?: BulkRun;
@@ -28,7 +30,7 @@ export interface BenchResults {
 
 /** One table per scenario, then the targets. */
 export function printReport(results: BenchResults): void {
-    const { single, accept, cli, large, queue, baseline, coldStart, targets } = results;
+    const { single, coldCli, accept, cli, large, queue, baseline, coldStart, targets } = results;
     printTable('1. One user, three environments, two sessions each (HTTP accept → queue handler → status 200)', [
         ['final status', single.status],
         ['accept → status 200', ms(single.totalInMs)],
@@ -39,6 +41,15 @@ export function printReport(results: BenchResults): void {
         ['token calls during the run', String(single.tokenCallsDuringRun)],
         ...single.waves.map((wave) => ['  wave', wave]),
     ]);
+    for (const cold of coldCli)
+        printTable(
+            `1b. One user, cold CLI process, environments ${cold.environmentsNamed ? 'named' : 'listed'} (after the token)`,
+            [
+                ['final status', cold.status],
+                ['sequential round trips (waves)', String(cold.roundTripsAfterToken)],
+                ...cold.waves.map((wave) => ['  wave', wave]),
+            ],
+        );
     printBulk('2', cli);
     printTable('3. Baseline: one user after another, direct Graph calls, plain fetch', [
         ['users run', `${baseline.sampleUsers} of ${cli.run.shape.users}`],
@@ -59,7 +70,10 @@ export function printReport(results: BenchResults): void {
                 `${run.shards} / ${run.messagesHandled} / ${run.failedDeliveries}`,
             ],
             ['longest invocation', seconds(run.longestInvocationInMs)],
-            ['peak memory per worker', run.workerPeakRssInBytes.map(mebibytes).join(', ')],
+            [
+                `peak memory per worker (heap: ${run.workerHeapMib ? `--max-old-space-size=${run.workerHeapMib}` : "V8's choice for this machine"})`,
+                run.workerPeakRssInBytes.map(mebibytes).join(', '),
+            ],
             [
                 `CPU: ${run.cpu.profiles} profiles, busy / idle`,
                 `${seconds(run.cpu.busyInMs)} / ${seconds(run.cpu.idleInMs)}`,

@@ -15,6 +15,7 @@ import { startAzurite } from '../test/support/azurite';
 import { measureAcceptLatency, type AcceptLatencyResult } from './acceptLatency';
 import { runBaseline } from './baseline';
 import { runCliSignOut } from './cliSignOut';
+import { runColdCliUser } from './coldCli';
 import { measureColdStart } from './coldStart';
 import { floorOf } from './floor';
 import { parseOptions } from './options';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
     const azurite = await startAzurite();
     let results;
     try {
+        const coldCli = [
+            await runColdCliUser(L, azurite.connectionString, false),
+            await runColdCliUser(L, azurite.connectionString, true),
+        ];
         const cli = {
             run: await runCliSignOut(shapeOf(options.users), L, azurite.connectionString),
             floor: floorFor(options.users),
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
                           L,
                           azurite.connectionString,
                           options.workers,
+                          options.workerHeapMib,
                       ),
                       floor: floorFor(options.queueUsers),
                   }
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
         const baseline = await runBaseline(shapeOf(options.users), options.baselineUsers, L);
         const targets = checkTargets({
             roundTrips: single.roundTrips,
+            coldCli,
             cli: { run: cli.run, floorInMs: cli.floor.totalInMs },
             ...(large && { large: { run: large.run, floorInMs: large.floor.totalInMs } }),
             ...(queue && { queue: { run: queue.run, floorInMs: queue.floor.totalInMs } }),
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
             coldStartAppInMs: coldStart.app.processInMs,
             coldStartBareInMs: coldStart.bare.processInMs,
         });
-        results = { latencyInMs: L, single, accept, cli, large, queue, baseline, coldStart, targets };
+        results = { latencyInMs: L, single, coldCli, accept, cli, large, queue, baseline, coldStart, targets };
     } finally {
         await azurite.stop();
     }

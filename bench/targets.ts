@@ -1,4 +1,5 @@
 import type { EndToEndResult } from './cliSignOut';
+import type { ColdCliResult } from './coldCli';
 import type { QueueResult } from './queueSignOut';
 
 export interface TargetCheck {
@@ -10,6 +11,7 @@ export interface TargetCheck {
 
 export interface TargetInputs {
     roundTrips: number;
+    coldCli: ColdCliResult[];
     /** A bulk run and the platform's floor for it. */
     cli: { run: EndToEndResult; floorInMs: number };
     large?: { run: EndToEndResult; floorInMs: number };
@@ -32,6 +34,15 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
             measured: String(inputs.roundTrips),
             pass: inputs.roundTrips <= 3,
         },
+        ...inputs.coldCli.map((cold) => {
+            const limit = cold.environmentsNamed ? 4 : 5;
+            return {
+                name: `one user, cold CLI, environments ${cold.environmentsNamed ? 'named' : 'listed'}: round trips after the token`,
+                target: `≤ ${limit}`,
+                measured: `${cold.roundTripsAfterToken} (${cold.status})`,
+                pass: cold.roundTripsAfterToken <= limit && cold.status === 'completed',
+            };
+        }),
         ...bulkChecks(`${inputs.cli.run.shape.users.toLocaleString('en-US')} users, CLI end to end`, inputs.cli, 1.25),
         {
             name: 'user by user (baseline) ÷ CLI bulk',
