@@ -7,6 +7,7 @@ import { startAppHarness, type AppHarness } from '../support/appHarness';
 import { startCallbackReceiver, type CallbackReceiver } from '../support/callbackReceiver';
 import { QueueClient } from '@azure/storage-queue';
 import { handlePoisonQueue } from '../../src/core/service/poisonQueue';
+import { processRequest } from '../../src/core/service/processRequest';
 import { httpRequest, invocationContext, plain, pumpQueue, sendQueueMessage } from '../support/hostEmulation';
 
 /**
@@ -211,5 +212,43 @@ describe('a request of more users than SHARD_SIZE', () => {
         );
         const callbacks = receiver.paths.filter((path) => path.endsWith('/poison'));
         expect(callbacks).toHaveLength(1);
+    });
+
+    it('is finished by the sweep when its last shard ended but settling it failed until the message was poisoned', async () => {
+        expect((await post({ requestId: 'bulk-settle-5', users: names(61, 120), reason: 'Unsettled' })).status).toBe(
+            202,
+        );
+        const queue = new QueueClient(harness.connectionString, harness.queueName);
+        const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 2, visibilityTimeout: 60 });
+        const last = receivedMessageItems.find((message) =>
+            Buffer.from(message.messageText, 'base64').toString('utf8').includes('bulk-settle-5.shard-002'),
+        );
+        expect(last).toBeDefined();
+        await queue.deleteMessage(last!.messageId, last!.popReceipt);
+        for (const message of receivedMessageItems.filter((message) => message !== last))
+            await queue.updateMessage(message.messageId, message.popReceipt, undefined, 0);
+        expect(await pump()).toMatchObject({ handled: 1 });
+
+        // The last shard runs to its end, but its request's record cannot be taken to settle it, on every delivery.
+        const deps = await sharedServiceDependencies();
+        const audit = Object.create(deps.audit) as typeof deps.audit;
+        audit.startAttempt = (requestId, ...rest) =>
+            requestId === 'bulk-settle-5'
+                ? Promise.reject(new Error('storage unavailable'))
+                : deps.audit.startAttempt(requestId, ...rest);
+        await expect(
+            processRequest('bulk-settle-5.shard-002', { dequeueCount: 5, owner: 'last-delivery' }, { ...deps, audit }),
+        ).rejects.toThrow('storage unavailable');
+        expect((await deps.audit.getRequest('bulk-settle-5.shard-002'))?.state).toBe('completed');
+        const poison = new QueueClient(harness.connectionString, `${harness.queueName}-poison`);
+        await poison.createIfNotExists();
+        await poison.sendMessage(last!.messageText);
+        expect((await status('bulk-settle-5')).status).toBe(202);
+
+        expect(await handlePoisonQueue(new Date(), deps)).toMatchObject({ resumed: 0, deadLettered: 0 });
+        const body = (await status('bulk-settle-5')).body as Status;
+        expect(body.status).toBe('completed');
+        expect(body.result?.users).toHaveLength(60);
+        expect((await poison.peekMessages()).peekedMessageItems).toHaveLength(0);
     });
 });

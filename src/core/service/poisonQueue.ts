@@ -32,7 +32,8 @@ type PoisonTarget =
  * claimed (a storage outage at the wrong moment), is claimed if need be and queued again, at most
  * `poisonRequeueLimit` times, counted by its trail's `resumed-from-poison` events. An invalid message, or a request
  * over the limit, becomes `dead-lettered`. A request a live worker still holds is looked at again on a later run.
- * A message leaves the poison queue only after what it led to is written.
+ * A shard that had ended settles its request, in case it was the last. A message leaves the poison queue only after
+ * what it led to is written.
  */
 export async function handlePoisonQueue(now: Date, deps: ServiceDependencies): Promise<PoisonReport> {
     const report: PoisonReport = { resumed: 0, deadLettered: 0 };
@@ -72,6 +73,10 @@ export async function handlePoisonQueue(now: Date, deps: ServiceDependencies): P
             if (record.leaseUntil && Date.parse(record.leaseUntil) > now.getTime()) continue;
             if (await requeueOrDeadLetter(record, why, data, deps)) report.resumed++;
             else report.deadLettered++;
+        } else if (record.parentRequestId) {
+            // A shard that ended, poisoned because settling its request kept failing: it may have been the last.
+            // While another worker settles it, look again on a later run, in case that worker dies first.
+            if ((await settleRequest(record.parentRequestId, 'poison-queue', deps)) === 'busy') continue;
         }
         await deps.queue.deletePoison(message);
     }
