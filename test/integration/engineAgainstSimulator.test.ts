@@ -18,6 +18,7 @@ import { MemoryHolds, MemoryJournal } from '../support/fakeTenant';
 const { alice, bob, breakglass, carol, dan, erin } = FIXTURE.users;
 let simulator: TenantSimulator | undefined;
 let lastHolds: MemoryHolds | undefined;
+let lastJournal: MemoryJournal | undefined;
 /** Calls made before the engine ran (building the protected set), so a test can count the request's own. */
 let callsBeforeRun = 0;
 afterEach(async () => {
@@ -31,6 +32,8 @@ async function signOut(
     options: SimulatorOptions = {},
     prepare?: (sim: TenantSimulator) => void,
     settings: Record<string, string> = {},
+    /** Changes the tenant after the protected set was built. */
+    beforeRun?: (sim: TenantSimulator) => void,
 ): Promise<SignOutResult> {
     simulator = await startSimulator(options);
     prepare?.(simulator);
@@ -60,13 +63,14 @@ async function signOut(
         config.identity.tenantId,
         Date.now(),
     );
+    beforeRun?.(simulator);
     callsBeforeRun = simulator.calls.length;
     return runSignOut(
         parsed.value,
         {
             ...services,
             protectedSet,
-            journal: new MemoryJournal(),
+            journal: (lastJournal = new MemoryJournal()),
             holds,
         },
         { accessTokenWindowMinutes: 90 },
@@ -91,6 +95,29 @@ describe('engine against the simulator', () => {
             (c) => c.viaBatch && c.method === 'POST' && c.path.endsWith('revokeSignInSessions') && c.status < 300,
         );
         expect(writes.map((c) => c.userId)).toEqual([dan.id]);
+    });
+
+    it('says so when a protected account renamed since the set was built had its sessions revoked with its look-up', async () => {
+        const renamed = 'break.glass@contoso.com';
+        const result = await signOut({ users: [renamed] }, {}, undefined, { PROTECTED_USERS: breakglass.id }, (sim) => {
+            sim.state.findUser(breakglass.id)!.userPrincipalName = renamed;
+        });
+        const user = result.users[0];
+        expect(user?.outcome).toBe('protected');
+        expect(user?.detail).toMatch(/sign-in sessions were revoked with the look-up, before the guard knew it/);
+        expect(system(user, 'entra.revoke')).toMatchObject({ status: 'succeeded', code: 'revoked-before-guard' });
+        expect(system(user, 'bc.PRODUCTION.sessions')).toMatchObject({ status: 'protected' });
+        expect(result.residualRisk.notes.join('\n')).toMatch(
+            /break.glass@contoso.com is protected, but its sign-in sessions were revoked/,
+        );
+        expect(lastJournal?.outcomeOf(`entra.revoke:${breakglass.id}`)).toMatchObject({ status: 'succeeded' });
+        // What the simulator saw: the one revocation, and nothing else changed for the account.
+        const writes = simulator!.calls.filter((c) => c.method !== 'GET' && c.status < 300);
+        expect(writes.filter((c) => c.path.endsWith('revokeSignInSessions')).map((c) => c.userId)).toEqual([
+            breakglass.id,
+        ]);
+        expect(writes.filter((c) => c.method === 'DELETE' || c.method === 'PATCH')).toHaveLength(0);
+        expect(sessionsOf('BREAKGLASS')).toHaveLength(1);
     });
 
     it('is truthful about a guest: revocation not effective, BC sessions still cancelled', async () => {

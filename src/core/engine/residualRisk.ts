@@ -1,4 +1,5 @@
 import type { ResidualRisk, SignOutResult, SystemOutcome, UserResult } from '../result';
+import { REVOKED_BEFORE_GUARD } from './resolveUsers';
 
 export interface ResidualRiskInput {
     users: SignOutResult['users'];
@@ -53,6 +54,10 @@ export function residualRiskOf(input: ResidualRiskInput): ResidualRisk {
 /** One line per step that leaves something open. */
 function notesOf(user: UserResult, system: SystemOutcome): string[] {
     const who = user.user;
+    if (system.code === REVOKED_BEFORE_GUARD)
+        return [
+            `${who} is protected, but its sign-in sessions were revoked before the guard recognised it (renamed since the protected set was built): it must sign in again; nothing else was changed.`,
+        ];
     if (system.status !== 'failed') {
         const notes: string[] = [];
         if (system.heuristic)

@@ -31,6 +31,9 @@ export interface ResolveOptions {
     seen: Map<string, string>;
 }
 
+/** The code of that revocation's outcome, in the result, the journal and what remains. */
+export const REVOKED_BEFORE_GUARD = 'revoked-before-guard';
+
 const notFound = (error: ServiceError) => error.statusCode === 404 || error.code === 'Request_ResourceNotFound';
 
 /**

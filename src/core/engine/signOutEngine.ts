@@ -17,8 +17,8 @@ import { watchIdentityOf } from './watchIdentity';
 import type { ProtectedSet } from '../guard/protectedSet';
 import { requestStatusOf } from './requestStatus';
 import { residualRiskOf } from './residualRisk';
-import { resolveUsers, type ResolvedUser } from './resolveUsers';
-import type { StepJournal } from './stepJournal';
+import { resolveUsers, REVOKED_BEFORE_GUARD, type ResolvedUser } from './resolveUsers';
+import { stepKey, type StepJournal, type StepOutcome } from './stepJournal';
 
 export type HoldStore = Pick<AuditStore, 'upsertWatches' | 'upsertHold' | 'listHoldsFor'>;
 
@@ -104,7 +104,7 @@ export async function runSignOut(
         const groups = await Promise.all(
             chunk(request.users, combined ? USERS_PER_COMBINED_BATCH : USERS_PER_BATCH).map(async (references) => {
                 const sentAt = now();
-                const { resolved, revoked } = await telemetry.span(
+                const { resolved: found, revoked } = await telemetry.span(
                     'engine.resolve',
                     { ...traced, userCount: references.length },
                     async (span) => {
@@ -116,7 +116,8 @@ export async function runSignOut(
                         return found;
                     },
                 );
-                deps.onResolved?.(resolved.flatMap((entry) => ('user' in entry && entry.user ? [entry.user] : [])));
+                deps.onResolved?.(found.flatMap((entry) => ('user' in entry && entry.user ? [entry.user] : [])));
+                const resolved = await recordRevokedBeforeGuard(found, deps.journal, now());
                 const eligible = resolved.flatMap((entry) => (entry.kind === 'eligible' ? [entry.user] : []));
                 eligibleUsers += eligible.length;
                 const entra = await telemetry.span(
@@ -261,6 +262,38 @@ function requestedSystems(request: SignOutRequest, views: readonly EnvironmentVi
     return systems;
 }
 
+/** A protected account whose sessions were revoked with its look-up, before the guard knew it (resolveUsers.ts). */
+const revokedBeforeGuard = (at: string): SystemOutcome => ({
+    system: ENTRA_REVOKE,
+    status: 'succeeded',
+    at,
+    code: REVOKED_BEFORE_GUARD,
+    detail: 'revoked with the look-up, before the guard knew the account by the name it was asked by',
+});
+
+/**
+ * Journals the revocations a look-up made for accounts the guard then found protected, so the trail says what
+ * happened; a resumed request, which looks up without revoking, learns of them from the journal.
+ */
+async function recordRevokedBeforeGuard(
+    resolved: readonly ResolvedUser[],
+    journal: StepJournal,
+    at: Date,
+): Promise<ResolvedUser[]> {
+    const revoked: StepOutcome[] = [];
+    const marked = resolved.map((entry): ResolvedUser => {
+        if (entry.kind !== 'protected') return entry;
+        const step = stepKey(ENTRA_REVOKE, entry.user.id);
+        if (entry.revokedFirst) {
+            revoked.push({ step, user: entry.user.id, outcome: revokedBeforeGuard(at.toISOString()) });
+            return entry;
+        }
+        return journal.outcomeOf(step)?.code === REVOKED_BEFORE_GUARD ? { ...entry, revokedFirst: true } : entry;
+    });
+    if (revoked.length > 0) await journal.recordOutcomes(revoked);
+    return marked;
+}
+
 function userResult(
     entry: ResolvedUser,
     all: readonly ResolvedUser[],
@@ -295,8 +328,24 @@ function userResult(
                     systems: requestedSystems(request, views).map((system) => failedOutcome(system, entry.error, at)),
                 },
             ];
-        case 'protected':
-            return refused('protected', `protected: ${entry.reason}; nothing was changed`, identityFields(entry.user));
+        case 'protected': {
+            if (!entry.revokedFirst)
+                return refused(
+                    'protected',
+                    `protected: ${entry.reason}; nothing was changed`,
+                    identityFields(entry.user),
+                );
+            return refused(
+                'protected',
+                `protected: ${entry.reason}; but its sign-in sessions were revoked with the look-up, before the guard knew it by this name (renamed since the protected set was built); nothing else was changed`,
+                identityFields(entry.user),
+            ).map((user) => ({
+                ...user,
+                systems: user.systems.map((system) =>
+                    system.system === ENTRA_REVOKE ? revokedBeforeGuard(system.at) : system,
+                ),
+            }));
+        }
         case 'eligible': {
             const user = entry.user;
             const aliases = all
