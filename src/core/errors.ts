@@ -72,3 +72,13 @@ export function ensureError(error: unknown): Error {
     if (error instanceof Error) return error;
     return new Error(typeof error === 'string' ? error : JSON.stringify(error));
 }
+
+/**
+ * A failure as a sweep's report names it: its kind and, when it has one, its code; never its message, which may quote
+ * what a service answered.
+ */
+export function failureName(error: unknown): string {
+    if (typeof error === 'string') return error;
+    const failure = ensureError(error) as Error & { code?: unknown };
+    return typeof failure.code === 'string' ? `${failure.name} ${failure.code}` : failure.name;
+}

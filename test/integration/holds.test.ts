@@ -2,6 +2,7 @@ import { createServiceDependencies } from '../../src/composition/serviceDependen
 import { readConfig } from '../../src/config';
 import { claimRequest } from '../../src/core/service/acceptRequest';
 import { processRequest } from '../../src/core/service/processRequest';
+import { releaseDueHolds } from '../../src/core/service/holdRelease';
 import { runSweep } from '../../src/core/service/sweep';
 import { parseSignOutRequest } from '../../src/core/request/signOutRequest';
 import type { ServiceDependencies } from '../../src/core/service/serviceDependencies';
@@ -69,6 +70,39 @@ describe('timed holds', () => {
 
         const again = await runSweep('sweep-test', deps, 60_000);
         expect(again).toMatchObject({ holdsReleased: 0, holdsLeftAsIs: 0 });
+    });
+
+    it('goes on with the other holds when one cannot be settled, saying which and why', async () => {
+        clock = new Date();
+        const aliceRequest = await run({
+            users: [alice.userPrincipalName],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        await run({
+            users: [hank.userPrincipalName],
+            environments: ['SANDBOX'],
+            actions: { blockSignIn: { mode: 'for', minutes: 30 } },
+            watchMinutes: 0,
+        });
+        // Alice's trail cannot be opened (storage answers with something that is not a service's error).
+        const audit = Object.create(deps.audit) as typeof deps.audit;
+        audit.openTrail = (requestId, ...rest) =>
+            requestId === aliceRequest
+                ? Promise.reject(new TypeError('table unavailable'))
+                : deps.audit.openTrail(requestId, ...rest);
+        clock = new Date(Date.now() + 31 * 60_000);
+        const report = { holdsReleased: 0, holdsLeftAsIs: 0, failures: [] as string[] };
+        await releaseDueHolds(clock, Date.now() + 60_000, { ...deps, audit }, report);
+        expect(report.holdsReleased).toBe(1);
+        expect(report.failures).toEqual([
+            `releasing entra-block of ${alice.userPrincipalName} failed: TypeError; will retry`,
+        ]);
+        expect(harness.simulator.state.users.get(hank.id)?.accountEnabled).toBe(true);
+        // Alice's hold is still there for the next pass.
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ failures: [] });
+        expect(harness.simulator.state.users.get(alice.id)?.accountEnabled).toBe(true);
     });
 
     it('ends a watch when its window closes', async () => {

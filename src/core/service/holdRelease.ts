@@ -1,7 +1,6 @@
 import { ENTRA_BLOCK } from '../engine/entraActions';
-import { asServiceError } from '../engine/discoverEnvironments';
 import { holdInForce } from '../engine/holds';
-import { ServiceError } from '../errors';
+import { failureName, ServiceError } from '../errors';
 import { PERMANENT_RELEASE_AT, type Caller, type HoldRecord } from '../ports/auditStore';
 import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
 
@@ -43,7 +42,7 @@ export async function releaseDueHolds(
             else report.holdsLeftAsIs++;
         } catch (error) {
             report.failures.push(
-                `releasing ${hold.kind} of ${hold.userPrincipalName} failed: ${asServiceError(error).code}; will retry`,
+                `releasing ${hold.kind} of ${hold.userPrincipalName} failed: ${failureName(error)}; will retry`,
             );
         }
     }

@@ -1,4 +1,4 @@
-import { ensureError } from '../errors';
+import { failureName } from '../errors';
 import type { PurgeReport } from '../ports/auditStore';
 import type { Telemetry } from '../ports/telemetry';
 import { releaseDueHolds, type HoldReleaseReport } from './holdRelease';
@@ -75,10 +75,7 @@ async function sweep(
             await telemetry.span(spanName, {}, run);
         } catch (error) {
             partsFailed++;
-            const failure = ensureError(error) as Error & { code?: unknown };
-            report.failures.push(
-                `${name} did not run this pass: ${failure.name}${typeof failure.code === 'string' ? ` ${failure.code}` : ''}`,
-            );
+            report.failures.push(`${name} did not run this pass: ${failureName(error)}`);
         }
     };
     try {

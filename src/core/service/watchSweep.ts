@@ -2,7 +2,7 @@ import { asServiceError } from '../engine/discoverEnvironments';
 import { resolveIdentities } from '../engine/identities';
 import { automationAnswerOf, indexSessions, sessionsNamed, type SessionIndex } from '../engine/matching';
 import { watchIdentityOf } from '../engine/watchIdentity';
-import { ensureError } from '../errors';
+import { failureName } from '../errors';
 import { guardUsers, type ProtectedSet } from '../guard/protectedSet';
 import { quoted } from '../logText';
 import type { AuditEventInput, WatchIdentity, WatchRecord } from '../ports/auditStore';
@@ -63,7 +63,7 @@ export async function sweepWatches(
             )
             .catch((error: unknown) => {
                 report.tenantsSkipped++;
-                report.failures.push(`watches of tenant ${tenantId} skipped this pass: ${describe(error)}`);
+                report.failures.push(`watches of tenant ${tenantId} skipped this pass: ${failureName(error)}`);
                 return new Set<string>();
             });
         await recordCoverage(
@@ -202,7 +202,7 @@ async function cancelReconnects(
             try {
                 await sweepEnvironment(env, services, deps, report, failed);
             } catch (error) {
-                report.failures.push(`environment ${env.name} skipped this pass: ${describe(error)}`);
+                report.failures.push(`environment ${env.name} skipped this pass: ${failureName(error)}`);
                 for (const watch of env.watches) failed.add(watchKey(watch));
             }
         }),
@@ -248,7 +248,7 @@ async function sweepEnvironment(
                 } catch (error) {
                     failed.add(watchKey(watch));
                     report.failures.push(
-                        `cancelling session ${session.sessionId} in ${env.name} failed: ${describe(error)}`,
+                        `cancelling session ${session.sessionId} in ${env.name} failed: ${failureName(error)}`,
                     );
                 }
             }
@@ -325,12 +325,6 @@ async function recordCoverage(
 
 function warn(report: WatchSweepReport, watch: WatchRecord, error: unknown): void {
     report.failures.push(
-        `watch of ${watch.userPrincipalName} (request ${watch.requestId}) kept and skipped this pass: ${describe(error)}`,
+        `watch of ${watch.userPrincipalName} (request ${watch.requestId}) kept and skipped this pass: ${failureName(error)}`,
     );
-}
-
-function describe(error: unknown): string {
-    if (typeof error === 'string') return error;
-    const failure = ensureError(error) as Error & { code?: unknown };
-    return typeof failure.code === 'string' ? `${failure.name} ${failure.code}` : failure.name;
 }
