@@ -24,6 +24,10 @@ export async function releaseHold(request: HttpRequest, context: InvocationConte
         const { code, message, reason } = NOT_ENDED['not-found'];
         return errorResponse(404, code, message, [{ field: 'id', reason }]);
     }
+    if (outcome.kind === 'refused') {
+        const { code, field, message } = outcome.refusal;
+        return errorResponse(403, code, message, [{ field, reason: 'is a tenant this caller may not act in' }]);
+    }
     if (outcome.kind === 'busy')
         return errorResponse(503, NOT_ENDED.busy.code, NOT_ENDED.busy.message, [], {
             'Retry-After': String(SWEEP_BUSY_RETRY_AFTER_SECONDS),

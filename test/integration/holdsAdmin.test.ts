@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { main } from '../../src/cli/main';
 import { sharedServiceDependencies } from '../../src/composition/serviceDependencies';
 import type { HeldEntry } from '../../src/core/service/activeHolds';
+import { heldIdOf } from '../../src/core/service/holdIds';
 import { SWEEP_LEASE } from '../../src/core/service/sweep';
 import { acceptSignOut } from '../../src/functions/acceptSignOut';
 import { listHolds } from '../../src/functions/listHolds';
@@ -226,6 +227,31 @@ describe('POST /api/holds/{id}/release', () => {
         const response = await release(released);
         expect(response.status).toBe(404);
         expect((response.body as { error: { details: { field: string }[] } }).error.details[0]?.field).toBe('id');
+    });
+
+    it('refuses 403 to end a hold in a tenant the caller may not act in, and the hold stays', async () => {
+        const deps = await sharedServiceDependencies();
+        const otherTenant = '22222222-2222-4222-8222-222222222222';
+        const hold = {
+            requestId: 'other-tenant-hold',
+            tenantId: otherTenant,
+            kind: 'entra-block' as const,
+            objectId: dan.id,
+            userPrincipalName: 'dan@fabrikam.example',
+            prior: 'true',
+            setTo: 'false',
+            changedAt: new Date().toISOString(),
+            releaseAt: new Date(Date.now() + 3_600_000).toISOString(),
+        };
+        await deps.audit.upsertHold(hold);
+        const id = heldIdOf({ kind: 'hold', requestId: hold.requestId, holdKind: hold.kind, objectId: dan.id });
+        const response = await release(id);
+        expect(response.status).toBe(403);
+        expect(response.body).toMatchObject({
+            error: { code: 'tenant-not-allowed', details: [{ field: 'tenantId' }] },
+        });
+        expect((await deps.audit.listHoldsFor(dan.id)).map((entry) => entry.requestId)).toContain(hold.requestId);
+        await deps.audit.deleteHold(hold);
     });
 
     it('waits while the sweep holds its lease: 503 with Retry-After, and nothing is released', async () => {

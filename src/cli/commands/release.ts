@@ -44,6 +44,13 @@ again) or a service failed, 4 not an id, or no hold or watch with this id is in 
             out.error(errorDocument(code, message, [{ field: 'id', reason }]), [`bc-signout: ${message}`]);
             return EXIT.invalid;
         }
+        if (outcome.kind === 'refused') {
+            const { code, field, message } = outcome.refusal;
+            out.error(errorDocument(code, message, [{ field, reason: 'is a tenant this caller may not act in' }]), [
+                `bc-signout: ${message}`,
+            ]);
+            return EXIT.invalid;
+        }
         if (outcome.kind === 'busy') {
             const { code, message } = NOT_ENDED.busy;
             out.error(errorDocument(code, message), [`bc-signout: ${message}`]);

@@ -1,3 +1,4 @@
+import { tenantRefusal, type Refusal } from '../callers/admission';
 import type { Caller } from '../ports/auditStore';
 import type { HeldRef } from './holdIds';
 import { callerName, settleHold } from './holdRelease';
@@ -8,6 +9,8 @@ export type EarlyRelease =
     /** The hold ended: `released` restored the prior state, `left-as-is` did not and says why. */
     | { kind: 'released' | 'left-as-is' | 'watch-ended'; detail: string }
     | { kind: 'not-found' }
+    /** The caller may not act in the tenant of the hold or watch (TENANT_CALLERS): nothing was ended. */
+    | { kind: 'refused'; refusal: Refusal }
     /** The sweep (or another early release) is acting on holds and watches right now. */
     | { kind: 'busy' };
 
@@ -27,7 +30,7 @@ export const EARLY_RELEASE_LEASE_IN_MS = 60_000;
 /**
  * Ends a hold or a watch before its time, at an admin's request. A hold is released exactly as the sweep releases a
  * due one (`settleHold`: only what this service changed, never under another request's hold, never over someone
- * else's change); a watch simply stops. Both are recorded in the request's trail with who ended them. The sweep's
+ * else's change); a watch simply stops, and only in a tenant the caller may act in. Both are recorded in the request's trail with who ended them. The sweep's
  * lease is taken meanwhile, so a sweep pass cannot release the same hold or write the watch back.
  */
 export async function endEarly(
@@ -62,6 +65,8 @@ async function releaseHoldEarly(
             (candidate.environment ?? '').toLowerCase() === environment,
     );
     if (!hold) return { kind: 'not-found' };
+    const refusal = tenantRefusal(hold.tenantId, caller, deps.settings.callers);
+    if (refusal) return { kind: 'refused', refusal };
     const verdict = await settleHold(hold, now, now.getTime() + EARLY_RELEASE_LEASE_IN_MS, deps, caller);
     return { kind: verdict.released ? 'released' : 'left-as-is', detail: verdict.why };
 }
@@ -76,6 +81,8 @@ async function endWatchEarly(
         (candidate) => candidate.requestId === ref.requestId && candidate.objectId.toLowerCase() === objectId,
     );
     if (!watch) return { kind: 'not-found' };
+    const refusal = tenantRefusal(watch.tenantId, caller, deps.settings.callers);
+    if (refusal) return { kind: 'refused', refusal };
     const detail = `watch ended early by ${callerName(caller)}; its window would have closed at ${watch.until}`;
     const trail = await deps.audit.openTrail(watch.requestId);
     await trail.append([{ type: 'watch-ended', user: watch.objectId, detail, data: { endedEarlyBy: caller } }]);
