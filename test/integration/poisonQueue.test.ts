@@ -1,5 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
-import { sharedServiceDependencies } from '../../src/composition/serviceDependencies';
+import { createServiceDependencies, sharedServiceDependencies } from '../../src/composition/serviceDependencies';
+import { readConfig } from '../../src/config';
+import { handlePoisonQueue } from '../../src/core/service/poisonQueue';
 import { runQueuedSignOut } from '../../src/functions/runQueuedSignOut';
 import { sweepTimer } from '../../src/functions/sweepTimer';
 import { FIXTURE } from '../simulator';
@@ -100,6 +102,20 @@ describe('poison queue', () => {
         );
         expect(requests.map((r) => r.state)).toEqual(['completed']);
         expect(revocationsOf(hank.id).filter((c) => c.status === 200)).toHaveLength(1);
+    });
+
+    it('never claims a poisoned request the queue may not have run: another tenant TENANT_CALLERS does not pair', async () => {
+        const other = '22222222-2222-4222-8222-222222222222';
+        const deps = await createServiceDependencies(
+            readConfig({ ...process.env, ALLOWED_TENANT_IDS: `${FIXTURE.tenantId},${other}`, TENANT_CALLERS: '' }),
+        );
+        const ticket = { system: 'servicenow', number: 'INC0077003' };
+        await poisoned({ tenantId: other, users: [dan.userPrincipalName], reason: 'refused at first', ticket });
+        expect(await handlePoisonQueue(new Date(), deps)).toEqual({ resumed: 0, deadLettered: 1 });
+        expect((await deadLetteredProblems()).filter((p) => p.field === 'tenantId')).toEqual([
+            expect.objectContaining({ reason: expect.stringMatching(/TENANT_CALLERS does not pair them/) }),
+        ]);
+        expect((await queue.peekMessages()).peekedMessageItems).toHaveLength(0);
     });
 
     it('dead-letters an invalid message with its problems', async () => {

@@ -1,3 +1,4 @@
+import { admissionRefusal } from '../callers/admission';
 import type { FieldProblem } from '../errors';
 import { tryParseJson } from '../parseJson';
 import type { Caller, RequestRecord } from '../ports/auditStore';
@@ -5,7 +6,7 @@ import type { PoisonMessage } from '../ports/requestQueue';
 import { parseSignOutRequest, type ParsedRequest } from '../request/signOutRequest';
 import { FINAL_STATES } from '../result';
 import { claimRequest } from './acceptRequest';
-import { isWorkItem } from './receiveQueueMessage';
+import { isWorkItem, queueCallerOf } from './receiveQueueMessage';
 import { recordRefusedMessage } from './rejectMessage';
 import { settleRequest } from './shards';
 import { quoted } from '../logText';
@@ -46,23 +47,20 @@ export async function handlePoisonQueue(now: Date, deps: ServiceDependencies): P
         };
         const target = poisonTargetOf(message, deps, now);
         let record = target.kind === 'request' ? await deps.audit.getRequest(target.requestId) : undefined;
+        let problems = target.kind === 'refused' ? target.problems : undefined;
         if (!record && target.kind === 'request' && target.parsed) {
-            // Never claimed: the message is the only copy of the request, so it is claimed as the queue would have.
-            const requestedBy = target.parsed.value.requestedBy;
-            const caller: Caller = {
-                kind: 'queue',
-                id: deps.settings.queueName,
-                verified: false,
-                ...(requestedBy !== undefined && { name: requestedBy }),
-            };
-            const claimed = await claimRequest(target.parsed, caller, 'queue', deps, now);
-            if (claimed.kind !== 'conflict') record = claimed.record;
+            // Never claimed: the message is the only copy of the request, so it is claimed as the queue would have,
+            // admission included (its refusal may be what could not be recorded).
+            const caller = queueCallerOf(target.parsed.value, deps.settings.queueName);
+            const refusal = admissionRefusal(target.parsed.value, caller, deps.settings.callers);
+            if (refusal) problems = [{ field: refusal.field, reason: refusal.message }];
+            else {
+                const claimed = await claimRequest(target.parsed, caller, 'queue', deps, now);
+                if (claimed.kind !== 'conflict') record = claimed.record;
+            }
         }
         if (!record) {
-            const problems =
-                target.kind === 'refused'
-                    ? target.problems
-                    : [{ field: 'workItem.requestId', reason: 'names no known request' }];
+            problems ??= [{ field: 'workItem.requestId', reason: 'names no known request' }];
             const caller: Caller = { kind: 'queue', id: `${deps.settings.queueName}-poison`, verified: false };
             const all = [{ field: '(message)', reason: why }, ...problems];
             const refused = await recordRefusedMessage(message.text, all, 'dead-lettered', caller, deps, data);

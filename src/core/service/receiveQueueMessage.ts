@@ -3,7 +3,7 @@ import type { FieldProblem } from '../errors';
 import { tryParseJson } from '../parseJson';
 import type { Caller, RequestRecord } from '../ports/auditStore';
 import type { WorkItem } from '../ports/requestQueue';
-import { parseSignOutRequest } from '../request/signOutRequest';
+import { parseSignOutRequest, type SignOutRequest } from '../request/signOutRequest';
 import { claimRequest, conflictMessage } from './acceptRequest';
 import { processRequest, type AttemptInfo, type ProcessOutcome } from './processRequest';
 import { recordRefusedMessage } from './rejectMessage';
@@ -56,12 +56,21 @@ export async function receiveQueueMessage(
     // Without an id or a ticket, the id comes from the content: every delivery of the message is the same request.
     const parsed = parseSignOutRequest(parsedJson, deps.settings.policy, now, { idWithoutTicket: 'content' });
     if (!parsed.ok) return reject(parsed.problems);
-    const requestedBy = parsed.value.requestedBy;
-    const caller: Caller = { ...queueCaller, ...(requestedBy !== undefined && { name: requestedBy }) };
+    const caller = queueCallerOf(parsed.value, deps.settings.queueName);
     const refusal = admissionRefusal(parsed.value, caller, deps.settings.callers);
     if (refusal) return reject([{ field: refusal.field, reason: refusal.message }], refusal.code);
     const claimed = await claimRequest(parsed, caller, 'queue', deps, now);
     if (claimed.kind === 'conflict')
         return reject([{ field: 'requestId', reason: conflictMessage(parsed.value.requestId) }], 'request-id-conflict');
     return processRequest(parsed.value.requestId, { ...attempt, continuation: 0 }, deps);
+}
+
+/** Who sent a queued request: the queue, with the requester the message names, recorded as claimed, not verified. */
+export function queueCallerOf(request: SignOutRequest, queueName: string): Caller {
+    return {
+        kind: 'queue',
+        id: queueName,
+        verified: false,
+        ...(request.requestedBy !== undefined && { name: request.requestedBy }),
+    };
 }
