@@ -426,6 +426,22 @@ describe('per-caller limit (CALLER_MAX_USERS_PER_HOUR=5)', () => {
         );
         expect((await callOn(SECURED, 'accept', fresh)).status).toBe(202);
     });
+    it('does not count users of a request that could not be accepted', async () => {
+        const caller = principal({ oid: 'cccccccc-1111-4222-8333-444455556666', roles: ['SignOut.Request'] });
+        const request = (requestId: string, users: string[]) =>
+            post('signouts', { requestId, users, reason: 'limit', environments: ['SANDBOX'] }, caller);
+        // A mistyped protected entry stops every request before it is accepted.
+        const typo = { ...SECURED, PROTECTED_USERS: 'breakglass@contoso.com' };
+        await expect(callOn(typo, 'accept', request('LIMIT-TYPO', [alice.id, dan.id]))).rejects.toThrow(
+            /PROTECTED_USERS/,
+        );
+        for (const [requestId, users] of [
+            ['LIMIT-5', [alice.id, dan.id]],
+            ['LIMIT-6', [hank.id, erin.id]],
+            ['LIMIT-7', [alice.id]],
+        ] as const)
+            expect((await callOn(SECURED, 'accept', request(requestId, [...users]))).status).toBe(202);
+    });
 });
 
 describe('tenants', () => {

@@ -36,7 +36,11 @@ export async function acceptRequest(input: unknown, caller: Caller, deps: Servic
             span.set({ status: 'limited' });
             return { kind: 'limited', retryAfterInSeconds: reservation.retryAfterInSeconds };
         }
-        const claimed = await claimRequest(parsed, caller, 'http', deps, now);
+        const claimed = await claimRequest(parsed, caller, 'http', deps, now).catch(async (error: unknown) => {
+            // Not accepted (the guard cannot be evaluated, storage failed): nothing counts against the caller.
+            if (reservation.added) await releaseCallerUsage(request, caller, deps).catch(() => undefined);
+            throw error;
+        });
         span.set({ ...requestAttributes(claimed.record), status: claimed.kind });
         // Only new work counts against the caller: not the same request again, nor a refused conflict.
         if (claimed.kind !== 'accepted' && reservation.added) await releaseCallerUsage(request, caller, deps);
