@@ -99,6 +99,8 @@ export async function runBatched(
             let lastFailure: TransientServiceError | undefined;
             // Whether Graph asked to wait (429/503), for the throttling metric, rather than failed otherwise.
             let throttled = false;
+            // Whether any answer was a 429: the tenant's quota is spent, so every batch of the tenant waits.
+            let quotaSpent = false;
             if (outcome instanceof TransientServiceError) {
                 const lost = outcome.statusCode === undefined;
                 for (const step of pending)
@@ -107,6 +109,7 @@ export async function runBatched(
                 retryAfterInMs = outcome.retryAfterInMs;
                 lastFailure = outcome;
                 throttled = isThrottling(outcome.statusCode);
+                quotaSpent = outcome.statusCode === 429;
             } else if (outcome instanceof ServiceError) {
                 for (const step of pending) answers.set(step.key, outcome);
             } else {
@@ -121,6 +124,7 @@ export async function runBatched(
                         if (after !== undefined) retryAfterInMs = Math.max(retryAfterInMs ?? 0, after);
                         const status = response?.status;
                         throttled ||= isThrottling(status);
+                        quotaSpent ||= status === 429;
                         const code = status === 429 ? 'throttled' : `http-${status ?? 'none'}`;
                         lastFailure = new TransientServiceError(
                             'graph',
@@ -135,7 +139,7 @@ export async function runBatched(
                 }
             }
             if (retry.length === 0) break;
-            if (retryAfterInMs !== undefined && lastFailure?.statusCode === 429) options.quota.pause(retryAfterInMs);
+            if (retryAfterInMs !== undefined && quotaSpent) options.quota.pause(retryAfterInMs);
             const timeLeft = (options.deadlineAt ?? Number.POSITIVE_INFINITY) - Date.now();
             const decision = decideRetry(attempt, retryAfterInMs, options.retry, timeLeft);
             if (!decision.retry) {
