@@ -164,6 +164,8 @@ export function sessionIdentity(
             if (local.use) sessionNames.push(local.name);
             else if (local.unsure !== undefined && 'error' in local.unsure)
                 return { kind: 'unavailable', error: local.unsure.error };
+            // Under a local part another person shares, they may be this person's sessions: reported all the same.
+            else if (local.unsure !== undefined) sessionNames.push(local.unsure.name);
             return sessionNames.length > 0 ? { kind: 'unmapped', sessionNames } : { kind: 'none' };
         }
         case 'not-authorized': {

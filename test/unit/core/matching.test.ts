@@ -60,6 +60,16 @@ describe('whose sessions are whose', () => {
         expect(sessionIdentity(alice, index('BOB'), users())).toEqual({ kind: 'none' });
     });
 
+    it('reports sessions under a local part another person shares, too: they may be this person’s, and stay', () => {
+        const owners: LocalPartOwners = new Map([
+            ['alice', [alice, { id: 'other', userPrincipalName: 'alice@fabrikam.com', mail: null }]],
+        ]);
+        expect(sessionIdentity(alice, index('ALICE'), users(bcUser('BOB', 'bob@contoso.com')), owners)).toEqual({
+            kind: 'unmapped',
+            sessionNames: ['ALICE'],
+        });
+    });
+
     it('never guesses when the Automation API failed for any reason but authorisation', () => {
         const throttled = new TransientServiceError('bc-automation', 429, 'http-429', 'x', undefined);
         const credentials = new ServiceError('identity', 401, 'AADSTS7000215', 'x');
