@@ -267,6 +267,19 @@ describe('connector operations', () => {
         ]);
         expect(resolve({ $ref: '#/definitions/RequestSummary' }).properties?.state?.enum).toEqual(states);
     });
+
+    it("lists every status an environment's result can carry", () => {
+        // A Record over the type: a status added to EnvironmentResult does not compile here until it is listed.
+        const statuses: Record<EnvironmentResult['status'], true> = {
+            succeeded: true,
+            partial: true,
+            failed: true,
+            skipped: true,
+        };
+        expect(resolve({ $ref: '#/definitions/EnvironmentResult' }).properties?.status?.enum).toEqual(
+            Object.keys(statuses),
+        );
+    });
 });
 
 describe('connector security and connection', () => {
