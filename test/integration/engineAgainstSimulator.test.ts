@@ -120,6 +120,24 @@ describe('engine against the simulator', () => {
         expect(sessionsOf('BREAKGLASS')).toHaveLength(1);
     });
 
+    it('promises no watch when no environment could be listed to keep it in', async () => {
+        const result = await signOut({ users: [dan.userPrincipalName], watchMinutes: 60 }, {}, (sim) => {
+            sim.faults.add({
+                service: 'bc-admin',
+                method: 'GET',
+                path: /\/environments$/,
+                kind: 'status',
+                status: 403,
+            });
+        });
+        expect(result.environments).toEqual([expect.objectContaining({ name: '*', status: 'failed' })]);
+        const notes = result.residualRisk.notes.join('\n');
+        expect(notes).not.toMatch(/The sweep keeps cancelling/);
+        expect(notes).toMatch(/no environment could be listed to keep it in: reconnects .* will not be cancelled/);
+        expect(result.residualRisk.watchUntil).toBeUndefined();
+        expect(lastHolds?.watches ?? []).toEqual([]);
+    });
+
     it('is truthful about a guest: revocation not effective, BC sessions still cancelled', async () => {
         const result = await signOut({ users: [bob.userPrincipalName], environments: ['PRODUCTION'] });
         expect(system(result.users[0], 'entra.revoke')).toMatchObject({

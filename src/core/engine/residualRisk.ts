@@ -7,6 +7,8 @@ export interface ResidualRiskInput {
     revokedAt?: string;
     accessTokenWindowMinutes: number;
     watchUntil?: string;
+    /** A watch was asked for, but no environment could be listed to keep it in. */
+    watchNotKept?: boolean;
     guests: readonly string[];
     dryRun: boolean;
 }
@@ -31,6 +33,10 @@ export function residualRiskOf(input: ResidualRiskInput): ResidualRisk {
         );
     if (input.watchUntil)
         notes.push(`The sweep keeps cancelling new sessions of these users until ${input.watchUntil}.`);
+    else if (input.watchNotKept)
+        notes.push(
+            'A watch was asked for, but no environment could be listed to keep it in: reconnects in that window will not be cancelled.',
+        );
     else if (tokensMayReconnectUntil && !input.dryRun)
         notes.push('No watch was requested: reconnects in that window will not be cancelled.');
     for (const guest of input.guests)

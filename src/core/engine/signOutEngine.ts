@@ -161,7 +161,7 @@ export async function runSignOut(
                                 deps.directory,
                             ),
                     );
-                    if (watchUntil)
+                    if (watchUntil && watchedRuns(environments).length > 0)
                         background.push(
                             deps.holds.upsertWatches(
                                 watchesOf(eligible, environments, identities, request, watchUntil),
@@ -209,7 +209,9 @@ export async function runSignOut(
                 guests: eligible.filter(isGuest).map((user) => user.userPrincipalName),
                 dryRun: request.dryRun,
                 ...(revokedAt && { revokedAt }),
-                ...(watchUntil && eligible.length > 0 && { watchUntil }),
+                ...(watchUntil &&
+                    eligible.length > 0 &&
+                    (watchedRuns(environments).length > 0 ? { watchUntil } : { watchNotKept: true })),
             }),
         };
     } finally {
@@ -225,6 +227,13 @@ export async function runSignOut(
  * The watches of a group: every environment that was listed, and every one that failed this pass (the sweep's next
  * listing retries its cancellations), each with the identity the request established there and why.
  */
+/** The environments a watch covers: the active ones, and named ones that failed this time (the sweep tries again). */
+function watchedRuns(environments: readonly EnvironmentRun[]): EnvironmentRun[] {
+    return environments.filter(
+        ({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'),
+    );
+}
+
 function watchesOf(
     users: readonly DirectoryUser[],
     environments: readonly EnvironmentRun[],
@@ -232,9 +241,7 @@ function watchesOf(
     request: SignOutRequest,
     until: string,
 ): WatchRecord[] {
-    const watched = environments.filter(
-        ({ view }) => view.state === 'active' || (view.state === 'failed' && view.ref.name !== '*'),
-    );
+    const watched = watchedRuns(environments);
     return users.map((user) => ({
         requestId: request.requestId,
         tenantId: request.tenantId,
