@@ -1,21 +1,20 @@
 import { parseArgs } from 'node:util';
 import { createDoctorProbes } from '../../composition/doctorProbes';
-import { runDoctor, type CheckStatus, type DoctorCheck, type DoctorReport } from '../../core/doctor/runDoctor';
+import { runDoctor, type CheckStatus, type DoctorReport } from '../../core/doctor/runDoctor';
 import { readArguments } from '../arguments';
 import { EXIT } from '../exitCodes';
 import { usageError } from '../failures';
 import { Output } from '../output';
 import type { Command } from './command';
+import { groupBy } from '../../core/groupBy';
 
 const MARKS: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
 
 /** One line a check, its fix under it; grouped by tenant, then what the deployment shares. */
 export function formatDoctor(report: DoctorReport): string[] {
-    const groups = new Map<string, DoctorCheck[]>();
-    for (const check of report.checks) {
-        const group = check.tenantId ? `Tenant ${check.tenantId}` : 'Storage and clock';
-        groups.set(group, [...(groups.get(group) ?? []), check]);
-    }
+    const groups = groupBy(report.checks, (check) =>
+        check.tenantId ? `Tenant ${check.tenantId}` : 'Storage and clock',
+    );
     const failed = report.checks.filter((check) => check.status === 'fail').length;
     return [
         ...[...groups].flatMap(([group, checks]) => [

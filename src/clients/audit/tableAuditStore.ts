@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { ServiceError, TransientServiceError, ValidationError } from '../../core/errors';
 import {
     LeaseLostError,
@@ -64,10 +64,10 @@ import type { TableConnection } from './tableConnection';
 import { listAll, readEntity, streamEntities, type StoredEntity } from './tableReads';
 import { timelineEntity, timelineRowBelongsTo } from './timeline';
 import { transactionBatches } from './transactions';
-import type { EntityProperties } from './entityCodec';
 import { decodeUsage, usageEntity, usageKey, USAGE_ROW_KEY } from './usageEntity';
 import { indexEntry, userReference } from './userIndex';
 import { decodeWatch, watchEntity, watchKeys } from './watchEntity';
+import { groupBy } from '../../core/groupBy';
 
 export interface TableAuditStoreOptions {
     connection: TableConnection;
@@ -409,11 +409,7 @@ export class TableAuditStore implements AuditStore {
     }
 
     async upsertWatches(watches: readonly WatchRecord[]): Promise<void> {
-        const byRequest = new Map<string, TableEntity<EntityProperties>[]>();
-        for (const watch of watches) {
-            const entity = watchEntity(watch);
-            byRequest.set(entity.partitionKey, [...(byRequest.get(entity.partitionKey) ?? []), entity]);
-        }
+        const byRequest = groupBy(watches.map(watchEntity), (entity) => entity.partitionKey);
         const batches = [...byRequest.values()].flatMap((entities) => transactionBatches(entities, (e) => e));
         await mapWithConcurrency(batches, FAN_OUT, (batch) =>
             storageCall('upsert watches', () =>

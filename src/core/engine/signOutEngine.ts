@@ -19,6 +19,7 @@ import { requestStatusOf } from './requestStatus';
 import { residualRiskOf } from './residualRisk';
 import { resolveUsers, REVOKED_BEFORE_GUARD, type ResolvedUser } from './resolveUsers';
 import { stepKey, type StepJournal, type StepOutcome } from './stepJournal';
+import { groupBy } from '../groupBy';
 
 export type HoldStore = Pick<AuditStore, 'upsertWatches' | 'upsertHold' | 'listHoldsFor'>;
 
@@ -185,8 +186,13 @@ export async function runSignOut(
         const resolved = groups.flatMap((group) => group.resolved);
         const entraOutcomes = new Map(groups.flatMap((group) => [...group.entra]));
         const views = environments.map((run) => run.view);
+        // The other names a person was given as, by the reference processed.
+        const duplicatesOf = groupBy(
+            resolved.flatMap((entry) => (entry.kind === 'duplicate' ? [entry] : [])),
+            (entry) => entry.of,
+        );
         const users = resolved.flatMap((entry) =>
-            userResult(entry, resolved, entraOutcomes, passes, views, request, now()),
+            userResult(entry, duplicatesOf, entraOutcomes, passes, views, request, now()),
         );
         const environmentResults = views.map((view, index) => environmentResult(view, passes[index]));
         environmentResults.forEach((result, index) =>
@@ -303,7 +309,7 @@ async function recordRevokedBeforeGuard(
 
 function userResult(
     entry: ResolvedUser,
-    all: readonly ResolvedUser[],
+    duplicatesOf: ReadonlyMap<string, readonly ResolvedUser[]>,
     entraOutcomes: Map<string, SystemOutcome[]>,
     passes: readonly EnvironmentPassResult[],
     views: readonly EnvironmentView[],
@@ -355,9 +361,7 @@ function userResult(
         }
         case 'eligible': {
             const user = entry.user;
-            const aliases = all
-                .filter((other) => other.kind === 'duplicate' && other.of === entry.reference)
-                .map((other) => other.reference);
+            const aliases = (duplicatesOf.get(entry.reference) ?? []).map((other) => other.reference);
             const bcUserNames = Object.fromEntries(
                 passes.flatMap((pass, index) => {
                     const identity: SessionIdentity | undefined = pass.identities.get(user.id);

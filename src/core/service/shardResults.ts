@@ -3,6 +3,7 @@ import type { EngineSettings } from '../engine/signOutEngine';
 import type { RequestRecord } from '../ports/auditStore';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { EnvironmentResult, RequestStatus, SignOutResult, UserResult } from '../result';
+import { groupBy } from '../groupBy';
 
 /** A shard as merged: its users' outcomes, and its status (which covers users its stored result had to leave out). */
 interface ShardPart {
@@ -93,10 +94,7 @@ function combinedStatus(statuses: readonly RequestStatus[]): RequestStatus {
  * so only those unmatched in every shard are unmatched; the count is given only when every shard listed them all.
  */
 function mergeEnvironments(perShard: readonly EnvironmentResult[][]): EnvironmentResult[] {
-    const byName = new Map<string, EnvironmentResult[]>();
-    for (const environments of perShard)
-        for (const environment of environments)
-            byName.set(environment.name, [...(byName.get(environment.name) ?? []), environment]);
+    const byName = groupBy(perShard.flat(), (environment) => environment.name);
     return [...byName].map(([name, results]) => {
         const troubled = results.find((result) => result.status === 'failed' || result.status === 'partial');
         const unmatched = unmatchedInAll(results, perShard.length);

@@ -8,6 +8,7 @@ import { quoted } from '../logText';
 import type { AuditEventInput, WatchIdentity, WatchRecord } from '../ports/auditStore';
 import type { DirectoryUser } from '../ports/directory';
 import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
+import { groupBy } from '../groupBy';
 
 /**
  * A watch whose last good pass is older than this when its window closes may have missed reconnects: it is
@@ -53,9 +54,7 @@ export async function sweepWatches(
         else await endWatch(watch, deps, report).catch((error: unknown) => warn(report, watch, error));
     }
     report.watchedUsers = active.length;
-    const byTenant = new Map<string, WatchRecord[]>();
-    for (const watch of active) byTenant.set(watch.tenantId, [...(byTenant.get(watch.tenantId) ?? []), watch]);
-    for (const [tenantId, watches] of byTenant) {
+    for (const [tenantId, watches] of groupBy(active, (watch) => watch.tenantId)) {
         const dropped = new Set<string>();
         const checked = await telemetryOf(deps)
             .span('sweep.tenant', { tenantId, itemCount: watches.length }, () =>
