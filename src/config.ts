@@ -87,7 +87,7 @@ export const HOST_FUNCTION_TIMEOUT_MS = 10 * 60_000;
  * What an attempt still does after its deadline: writes the result and its closing event, indexes the users and
  * makes one last callback attempt. The deadline must leave this much before the host's time-out.
  */
-export const AUDIT_TAIL_MARGIN_MS = 60_000;
+const AUDIT_TAIL_MARGIN_MS = 60_000;
 const DAY_IN_MINUTES = 1_440;
 
 const AUTH_MODES: readonly AuthMode[] = [

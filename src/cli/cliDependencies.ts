@@ -16,10 +16,6 @@ const NO_QUEUE: RequestQueue = {
     deletePoison: async () => undefined,
 };
 
-/**
- * An admin's run reports to nobody but the admin and the audit: a workstation has no managed identity to send
- * telemetry with, and a short-lived process would have to wait for the export before it exits.
- */
 /** Enough for the largest request (20,000 users) to wait out Graph's write quota. */
 const CLI_REQUEST_DEADLINE_MS = 3_600_000;
 
@@ -30,6 +26,8 @@ export function createCliDependencies(config: AppConfig, options: { queue: boole
     return createServiceDependencies(
         { ...config, requestDeadlineInMs },
         {
+            // An admin's run reports to nobody but the admin and the audit: a workstation has no managed identity to
+            // send telemetry with, and a short-lived process would have to wait for the export before it exits.
             telemetry: NO_TELEMETRY,
             ...(!options.queue && { queue: NO_QUEUE }),
         },

@@ -193,10 +193,6 @@ export class FakeTenant implements Directory, BcAdmin, BcAutomation {
         return this.environments;
     }
 
-    async getEnvironment(ref: EnvironmentRef) {
-        return this.environments.find((e) => e.name === ref.name);
-    }
-
     async listSessions(ref: EnvironmentRef) {
         this.calls.push(`listSessions ${ref.name}`);
         return [...(this.sessions.get(ref.name) ?? [])];

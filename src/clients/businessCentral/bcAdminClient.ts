@@ -9,7 +9,7 @@ import type {
 import type { AdaptiveLimiter } from '../../core/concurrency';
 import { encodePathSegment } from '../http/encodePathSegment';
 import type { ServiceHttpClient } from '../http/serviceHttpClient';
-import { collectionItems, field, stringField } from './fields';
+import { field, stringField } from './fields';
 import { joinInFlight, type InFlight } from './inFlight';
 import { listAllPages } from './paging';
 import { normaliseLogOnDate } from './logOnDate';
@@ -33,7 +33,7 @@ export type EnvironmentCache = Map<string, { at: number; listing: Promise<BcEnvi
  * How long a listing of environments is reused. Environments come and go rarely; a stale status only sends a
  * request to a listing that answers with the environment's error, which is reported for that environment.
  */
-export const ENVIRONMENT_LISTING_LIFETIME_IN_MS = 60_000;
+const ENVIRONMENT_LISTING_LIFETIME_IN_MS = 60_000;
 
 /** The Business Central Admin Center API: environments and sessions. It cannot filter sessions by user. */
 export class BcAdminClient implements BcAdmin {
@@ -62,14 +62,6 @@ export class BcAdminClient implements BcAdmin {
             this.options.endpoint,
             toEnvironment,
         );
-    }
-
-    async getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined> {
-        const response = await this.http.send('GET', this.environmentUrl(environment), this.limit(environment));
-        if (response.status === 404) return undefined;
-        if (response.status !== 200) throw this.http.errorOf(response);
-        // The docs show get-one both bare and wrapped in `value` (platform-facts §2).
-        return collectionItems(response.body).map(toEnvironment)[0];
     }
 
     listSessions(environment: EnvironmentRef, options: ListingOptions = {}): Promise<BcSession[]> {

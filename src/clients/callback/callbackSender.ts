@@ -9,7 +9,7 @@ import { sleep as realSleep, type Sleep } from '../http/sleep';
  * The longest a callback waits before trying again, whatever `Retry-After` a receiver sends: a receiver asking for a
  * day must not hold the worker until the host kills it (and the callback's outcome is never written).
  */
-export const MAX_CALLBACK_WAIT_IN_MS = 60_000;
+const MAX_CALLBACK_WAIT_IN_MS = 60_000;
 
 export interface CallbackSenderOptions {
     allowedHosts: readonly string[];

@@ -186,7 +186,7 @@ function dependencyFailedForGood(
 const LIST = /^\/(users(\?|$)|groups\/[^/]+\/transitiveMembers|roleManagement\/|auditLogs\/)/;
 
 /** What a batch spends of the quotas: a list 2 resource units, any other request 1; a POST or PATCH one write. */
-export function costOf(steps: readonly BatchStep[]): BatchCost {
+function costOf(steps: readonly BatchStep[]): BatchCost {
     let units = 0;
     let writes = 0;
     for (const step of steps) {

@@ -12,7 +12,7 @@ export interface AzureMonitorOptions {
 }
 
 /** The distro's options: how this app's telemetry reaches Application Insights. */
-export function azureMonitorOptions(options: AzureMonitorOptions): AzureMonitorDistro.AzureMonitorOpenTelemetryOptions {
+function azureMonitorOptions(options: AzureMonitorOptions): AzureMonitorDistro.AzureMonitorOpenTelemetryOptions {
     return {
         azureMonitorExporterOptions: {
             connectionString: options.connectionString,

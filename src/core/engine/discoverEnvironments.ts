@@ -1,20 +1,19 @@
 import { AuthenticationFailedError, ServiceError } from '../errors';
-import type { BcAdmin, BcAutomation, BcSession, EnvironmentRef } from '../ports/businessCentral';
+import type { BcAdmin, BcAutomation, EnvironmentRef } from '../ports/businessCentral';
 import type { SignOutRequest } from '../request/signOutRequest';
 import { environmentsOfTypes } from './environmentSelection';
 import { automationAnswerOf, indexSessions, type AutomationAnswer, type SessionIndex } from './matching';
 
-/** One environment as a pass sees it: its sessions listed once for all users of the request. */
 /** Discovery may join a listing in flight; a verification never does (see `ListingOptions`). */
 const SHARED = { shared: true } as const;
 
+/** One environment as a pass sees it: its sessions listed once for all users of the request. */
 export interface EnvironmentView {
     ref: EnvironmentRef;
     state: 'active' | 'inactive' | 'not-found' | 'failed';
     /** The service's status for inactive environments (`Upgrading`, `SoftDeleted`, ...). */
     serviceStatus?: string;
     error?: ServiceError;
-    sessions: BcSession[];
     /** The sessions by user name, built once. */
     index: SessionIndex;
     /** What the Automation API said about the environment's users; undefined when they were not asked for. */
@@ -53,7 +52,6 @@ export async function discoverEnvironments(
             ref: { applicationFamily: family, name },
             state: 'failed',
             error: failure,
-            sessions: [],
             index: NO_SESSIONS,
         }));
     }
@@ -78,11 +76,10 @@ export async function discoverEnvironments(
                         'environment-not-found',
                         `Environment ${name} does not exist`,
                     ),
-                    sessions: [],
                     index: NO_SESSIONS,
                 };
             if (found.status.toLowerCase() !== ACTIVE)
-                return { ref, state: 'inactive', serviceStatus: found.status, sessions: [], index: NO_SESSIONS };
+                return { ref, state: 'inactive', serviceStatus: found.status, index: NO_SESSIONS };
             // Shards of one request started together share one listing per environment in this process.
             const [sessions, bcUsers] = await Promise.all([
                 bcAdmin.listSessions(ref, SHARED).catch(asServiceError),
@@ -90,8 +87,8 @@ export async function discoverEnvironments(
             ]);
             const automation = bcUsers && { automation: automationAnswerOf(bcUsers) };
             if (sessions instanceof ServiceError)
-                return { ref, state: 'failed', error: sessions, sessions: [], index: NO_SESSIONS, ...automation };
-            return { ref, state: 'active', sessions, index: indexSessions(sessions), ...automation };
+                return { ref, state: 'failed', error: sessions, index: NO_SESSIONS, ...automation };
+            return { ref, state: 'active', index: indexSessions(sessions), ...automation };
         }),
     );
 }

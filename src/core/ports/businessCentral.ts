@@ -34,8 +34,6 @@ export interface ListingOptions {
 
 export interface BcAdmin {
     listEnvironments(applicationFamily: string): Promise<BcEnvironment[]>;
-    /** undefined when the environment does not exist (`environmentNotFound`). */
-    getEnvironment(environment: EnvironmentRef): Promise<BcEnvironment | undefined>;
     listSessions(environment: EnvironmentRef, options?: ListingOptions): Promise<BcSession[]>;
     deleteSession(environment: EnvironmentRef, sessionId: number): Promise<DeleteSessionOutcome>;
 }

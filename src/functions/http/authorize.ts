@@ -57,7 +57,7 @@ export function authorizeWith(
 }
 
 /** 403 naming the app role a caller lacks, and where it is granted. */
-export function roleRequired(caller: Caller, role: string): { ok: false; response: HttpResponseInit } {
+function roleRequired(caller: Caller, role: string): { ok: false; response: HttpResponseInit } {
     return refuse(
         403,
         'role-required',
