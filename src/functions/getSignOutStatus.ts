@@ -23,7 +23,10 @@ export const getSignOutStatus = withTelemetry(async function getSignOutStatus(
         return badRequest([{ field: 'requestId', reason: 'is not a request id' }]);
     const deps = await services();
     const record = await deps.audit.getRequest(requestId);
-    if (!record) return errorResponse(404, 'not-found', `No sign-out request ${requestId}.`);
+    if (!record)
+        return errorResponse(404, 'not-found', `No sign-out request ${requestId}.`, [
+            { field: 'requestId', reason: 'names no sign-out request' },
+        ]);
     if (!FINAL_STATES.includes(record.state)) {
         const statusUrl = statusUrlFor(request, requestId);
         const progress = record.shardCount ? await shardedProgress(record, deps) : record.progress;

@@ -70,7 +70,9 @@ describe('HTTP API', () => {
     });
 
     it('answers 404 for an unknown request and 400 for a malformed id', async () => {
-        expect((await status('no-such-request')).status).toBe(404);
+        const unknown = await status('no-such-request');
+        expect(unknown.status).toBe(404);
+        expect(unknown.body).toMatchObject({ error: { details: [{ field: 'requestId' }] } });
         expect((await status('../etc/passwd')).status).toBe(400);
     });
 

@@ -58,11 +58,15 @@ export function authorizeWith(
 
 /** 403 naming the app role a caller lacks, and where it is granted. */
 function roleRequired(caller: Caller, role: string): { ok: false; response: HttpResponseInit } {
-    return refuse(
-        403,
-        'role-required',
-        `This call needs the app role ${role}; assign it to ${caller.id} on the API's app registration (docs/permissions.md).`,
-    );
+    return {
+        ok: false,
+        response: errorResponse(
+            403,
+            'role-required',
+            `This call needs the app role ${role}; assign it to ${caller.id} on the API's app registration (docs/permissions.md).`,
+            [{ field: 'roles', reason: `does not hold ${role}` }],
+        ),
+    };
 }
 
 function principalCaller(header: string): Authorization {

@@ -12,7 +12,9 @@ export async function readJsonBody(request: HttpRequest): Promise<BodyResult> {
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType.trim()))
         return {
             ok: false,
-            response: errorResponse(415, 'unsupported-media-type', 'Send the body as application/json.'),
+            response: errorResponse(415, 'unsupported-media-type', 'Send the body as application/json.', [
+                { field: 'content-type', reason: 'is not application/json' },
+            ]),
         };
     const declared = Number(request.headers.get('content-length') ?? 0);
     if (declared > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
@@ -31,5 +33,7 @@ export async function readJsonBody(request: HttpRequest): Promise<BodyResult> {
 }
 
 function tooLarge(): HttpResponseInit {
-    return errorResponse(413, 'payload-too-large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    return errorResponse(413, 'payload-too-large', `The body is larger than ${MAX_BODY_BYTES} bytes.`, [
+        { field: '(body)', reason: `is larger than ${MAX_BODY_BYTES} bytes` },
+    ]);
 }

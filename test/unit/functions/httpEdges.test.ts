@@ -19,9 +19,12 @@ describe('readJsonBody', () => {
         ['not JSON content type', post('{}', { 'content-type': 'text/plain' }), 415],
         ['broken JSON', post('{"a":'), 400],
         ['too large', post(JSON.stringify({ a: 'x'.repeat(MAX_BODY_BYTES) })), 413],
-    ])('answers %s with %i', async (_, request, status) => {
+    ])('answers %s with its status, naming the field and why', async (_, request, status) => {
         const result = await readJsonBody(request);
         expect(result.ok ? 200 : result.response.status).toBe(status);
+        expect(result.ok ? [] : (result.response.jsonBody as { error: { details: unknown[] } }).error.details).toEqual([
+            { field: expect.any(String), reason: expect.any(String) },
+        ]);
     });
 });
 
@@ -73,7 +76,14 @@ describe('authorizeWith', () => {
             { typ: 'oid', val: FLOW },
             { typ: 'roles', val: 'SignOut.Request' },
         ]);
-        expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Read', on))).toBe(403);
+        const refused = authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Read', on);
+        expect(statusOf(refused)).toBe(403);
+        expect(refused.ok ? undefined : refused.response.jsonBody).toMatchObject({
+            error: {
+                code: 'role-required',
+                details: [{ field: 'roles', reason: expect.stringContaining('SignOut.Read') }],
+            },
+        });
         const listed = { ...on, allowedCallerIds: ['11111111-1111-4111-8111-111111111111'] };
         expect(statusOf(authorizeWith(get({ 'x-ms-client-principal': header }), 'SignOut.Request', listed))).toBe(403);
         const keyOnly = { ...listed, authenticationRequired: false };
