@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { services } from '../composition/lazyServices';
 import { appConfig } from '../config';
-import { AuthenticationFailedError, ConfigurationError } from '../core/errors';
+import { AuthenticationFailedError, ConfigurationError, ensureError } from '../core/errors';
 import { authorize } from './http/authorize';
 import type { InvocationLog } from './telemetry/invocationLog';
 import { withTelemetry } from './telemetry/withTelemetry';
@@ -63,7 +63,8 @@ function guardProblem(error: unknown): string {
     if (error instanceof AuthenticationFailedError) return `credentials refused (${error.code})`;
     if (error instanceof Error && 'code' in error && typeof error.code === 'string')
         return `unavailable (${error.code})`;
-    throw error;
+    // Anything else is still an answer about this tenant, not a failure of the probe.
+    return `unavailable (${ensureError(error).name})`;
 }
 
 function unhealthy(checks: Checks): HttpResponseInit {
