@@ -103,6 +103,8 @@ export class TrailJournal implements StepJournal {
             if (event.type === 'step-intent' && event.step && event.data) this.intents.set(event.step, event.data);
         }
         this.resumed = resumed;
+        // Steps an earlier attempt finished are done for this one too: progress starts from them, not from zero.
+        if (this.outcomes.size > 0) onOutcomes([...this.outcomes.values()].map((outcome) => ({ outcome })));
     }
 
     outcomeOf(step: string): SystemOutcome | undefined {

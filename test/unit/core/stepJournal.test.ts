@@ -64,3 +64,22 @@ describe('the step journal', () => {
         expect(journal.outcomeOf(failed[0]!.step)).toBeUndefined();
     });
 });
+
+describe('a resumed attempt', () => {
+    it('reports the steps done before as progress, once, and not the failed ones it will try again', async () => {
+        const trail = memoryTrail();
+        const first = new TrailJournal(trail);
+        await first.recordOutcomes(verified(3));
+        await first.recordOutcomes([
+            {
+                step: stepKey('entra.revoke', 'alice'),
+                user: 'alice',
+                outcome: { system: 'entra.revoke', status: 'failed', at: '2026-11-27T12:00:00.000Z' },
+            },
+        ]);
+        await first.flush();
+        const counted: string[] = [];
+        new TrailJournal(trail, (outcomes) => counted.push(...outcomes.map(({ outcome }) => outcome.system)));
+        expect(counted).toEqual(['bc.PRODUCTION.sessions', 'bc.PRODUCTION.sessions', 'bc.PRODUCTION.sessions']);
+    });
+});
