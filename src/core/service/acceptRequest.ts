@@ -69,14 +69,14 @@ export async function claimRequest(
 ): Promise<ClaimOutcome> {
     const request = parsed.value;
     const deadlineAt = now.getTime() + deps.settings.previewDeadlineInMs;
-    // This process runs what it claims from the queue or the CLI: on a cold start, BC's first listings are filled
-    // while the protected set is built, instead of after it.
-    if (source !== 'http') {
+    const shardCount = shardCountOf(request.users.length, source, deps.settings.shardSize);
+    // This process runs what it claims from the queue or the CLI (unless shards do): on a cold start, BC's first
+    // listings are filled while the protected set is built, instead of after it.
+    if (source !== 'http' && shardCount === undefined) {
         const { bcAdmin, bcAutomation } = deps.tenantServices(request.tenantId, deadlineAt);
         warmUp(bcAdmin, bcAutomation, request).catch(() => undefined);
     }
     await deps.protectedSets.get(request.tenantId, { waitUntil: deadlineAt });
-    const shardCount = shardCountOf(request.users.length, source, deps.settings.shardSize);
     const outcome = await deps.audit.claimRequest({
         requestId: request.requestId,
         tenantId: request.tenantId,
