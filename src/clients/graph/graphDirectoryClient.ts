@@ -12,7 +12,7 @@ import type {
     RoleAssignment,
     UserListing,
 } from '../../core/ports/directory';
-import { GUID_PATTERN } from '../../core/request/patterns';
+import { GUID_PATTERN, UPN_LOCAL_PART_PATTERN } from '../../core/request/patterns';
 import { encodePathSegment } from '../http/encodePathSegment';
 import { runBatched, type BatchAnswer, type BatchStep, type GraphBatchOptions } from './graphBatch';
 import { graphItemError, readAllPages, type PagedItems, type PagedRead } from './pagedReads';
@@ -131,7 +131,8 @@ export class GraphDirectoryClient implements Directory {
         const results = new Map<string, ItemResult<DirectoryUserRef[]>>();
         const reads: PagedRead[] = [];
         for (const localPart of localParts) {
-            if (!LOCAL_PART.test(localPart)) {
+            // The UPN local-part alphabet, so a filter literal can hold nothing else.
+            if (!UPN_LOCAL_PART_PATTERN.test(localPart)) {
                 results.set(localPart, {
                     ok: false,
                     error: new ServiceError('graph', undefined, 'invalid-local-part', 'Not a UPN local part'),
@@ -236,9 +237,6 @@ export class GraphDirectoryClient implements Directory {
         return readAllPages((steps) => this.run(steps), reads, this.options.graphEndpoint);
     }
 }
-
-/** The UPN local-part alphabet (src/core/request/patterns.ts), so a filter literal can hold nothing else. */
-const LOCAL_PART = /^[A-Za-z0-9'._\-!#^~+]{1,113}$/;
 
 const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
 

@@ -7,7 +7,12 @@ export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  * The characters Entra allows in a UPN's local part, and `+` (platform-facts §1): ASCII only, so look-alike
  * characters never reach Graph, and no `%`, so nothing arrives pre-encoded. Guests carry `#EXT#`.
  */
-export const UPN_PATTERN = /^[A-Za-z0-9'._\-!#^~+]{1,113}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$/;
+const UPN_LOCAL_PART = String.raw`[A-Za-z0-9'._\-!#^~+]{1,113}`;
+export const UPN_PATTERN = new RegExp(
+    String.raw`^${UPN_LOCAL_PART}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$`,
+);
+/** A UPN's local part alone (e.g. for a `startswith` filter literal). */
+export const UPN_LOCAL_PART_PATTERN = new RegExp(`^${UPN_LOCAL_PART}$`);
 /** BC environment names: letters, digits, `-` and `_`, at most 30 characters; nothing that could walk a path. */
 export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/;
 export const APPLICATION_FAMILY_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
