@@ -1,4 +1,3 @@
-import { ServiceError } from '../errors';
 import type { Directory, DirectoryUser } from '../ports/directory';
 import type { EnvironmentView } from './discoverEnvironments';
 import {
@@ -10,6 +9,7 @@ import {
     type SessionIdentity,
     type SessionIndex,
 } from './matching';
+import { noAnswer } from '../directoryAnswers';
 
 /** Identities per environment name, then per user object id. */
 export type IdentitiesByEnvironment = Map<string, Map<string, SessionIdentity>>;
@@ -50,9 +50,7 @@ async function lookUpOwners(
     return new Map(
         localParts.map((localPart) => {
             const answer = answers.get(localPart);
-            const value = answer?.ok
-                ? answer.value
-                : (answer?.error ?? new ServiceError('graph', undefined, 'no-answer', 'Graph gave no answer'));
+            const value = answer?.ok ? answer.value : (answer?.error ?? noAnswer());
             return [localPart, value];
         }),
     );

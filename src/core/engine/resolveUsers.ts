@@ -1,6 +1,7 @@
 import type { ServiceError } from '../errors';
 import { guardUsers, protectionReason, type ProtectedSet } from '../guard/protectedSet';
 import type { Directory, DirectoryUser, ItemResult } from '../ports/directory';
+import { isNotFound, noAnswer } from '../directoryAnswers';
 
 export type ResolvedUser =
     | { reference: string; kind: 'eligible'; user: DirectoryUser }
@@ -33,8 +34,6 @@ export interface ResolveOptions {
 
 /** The code of that revocation's outcome, in the result, the journal and what remains. */
 export const REVOKED_BEFORE_GUARD = 'revoked-before-guard';
-
-const notFound = (error: ServiceError) => error.statusCode === 404 || error.code === 'Request_ResourceNotFound';
 
 /**
  * Resolves references (one batched `GET` with `$select` each) and guards each user against the tenant's protected
@@ -69,14 +68,14 @@ export async function resolveUsers(
         const lookup = lookups.get(reference);
         if (!lookup) return { reference, kind: 'not-found' };
         if (!lookup.ok)
-            return notFound(lookup.error)
+            return isNotFound(lookup.error)
                 ? { reference, kind: 'not-found' }
                 : { reference, kind: 'failed', error: lookup.error };
         const user = lookup.value;
         const first = options.seen.get(user.id);
         if (first) return { reference, kind: 'duplicate', of: first, user };
         options.seen.set(user.id, reference);
-        const protection = protections.get(user.id) ?? { kind: 'eligible' };
+        const protection = protections.get(user.id) ?? { kind: 'unknown', error: noAnswer() };
         const revocation = revokedByReference.get(reference);
         switch (protection.kind) {
             case 'protected':

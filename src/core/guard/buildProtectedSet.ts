@@ -12,6 +12,7 @@ import { ProtectedEntryError } from './guardErrors';
 import { PRIVILEGED_ROLES, roleName } from './privilegedRoles';
 import { entriesFor, type GuardConfiguration, type ProtectedRoles } from './protectedEntries';
 import type { ProtectedSet } from './protectedSet';
+import { isNotFound, noAnswer } from '../directoryAnswers';
 
 /**
  * Groups with more members than this are not listed (a few thousand users are a handful of pages): their members
@@ -19,7 +20,6 @@ import type { ProtectedSet } from './protectedSet';
  */
 export const LARGE_GROUP_USERS = 5_000;
 
-const isNotFound = (error: ServiceError) => error.statusCode === 404 || error.code === 'Request_ResourceNotFound';
 const isDenied = (error: ServiceError) => error.statusCode === 403;
 
 /**
@@ -147,6 +147,6 @@ async function addGroupMembers(
 /** The value of an answer; a configuration problem when `asEntryError` names one, else the service's error. */
 function resolved<T>(answer: ItemResult<T> | undefined, asEntryError: (error: ServiceError) => Error | undefined): T {
     if (answer?.ok) return answer.value;
-    const error = answer?.error ?? new ServiceError('graph', undefined, 'no-answer', 'Graph gave no answer');
+    const error = answer?.error ?? noAnswer();
     throw asEntryError(error) ?? error;
 }

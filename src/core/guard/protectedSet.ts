@@ -1,5 +1,6 @@
-import { ServiceError } from '../errors';
+import type { ServiceError } from '../errors';
 import type { Directory, DirectoryGroup, DirectoryUserRef } from '../ports/directory';
+import { noAnswer } from '../directoryAnswers';
 
 /**
  * Everyone a tenant protects, resolved once: object ids, UPNs and mails (lower case) with the reason each is
@@ -65,7 +66,7 @@ export async function guardUsers(
     for (const user of unlisted) {
         const answer = memberships.get(user.id);
         if (!answer?.ok) {
-            const error = answer?.error ?? new ServiceError('graph', undefined, 'no-answer', 'Graph gave no answer');
+            const error = answer?.error ?? noAnswer();
             protections.set(user.id, { kind: 'unknown', error });
             continue;
         }

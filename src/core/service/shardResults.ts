@@ -4,6 +4,7 @@ import type { RequestRecord } from '../ports/auditStore';
 import type { SignOutRequest } from '../request/signOutRequest';
 import type { EnvironmentResult, RequestStatus, SignOutResult, UserResult } from '../result';
 import { groupBy } from '../groupBy';
+import { isGuest } from '../engine/guard';
 
 /** A shard as merged: its users' outcomes, and its status (which covers users its stored result had to leave out). */
 interface ShardPart {
@@ -128,11 +129,7 @@ function unmatchedInAll(results: readonly EnvironmentResult[], shards: number): 
 }
 
 function isGuestResult(user: UserResult): boolean {
-    const name = user.userPrincipalName ?? '';
-    return (
-        user.outcome === 'processed' &&
-        (user.userType?.toLowerCase() === 'guest' || name.toUpperCase().includes('#EXT#'))
-    );
+    return user.outcome === 'processed' && isGuest(user);
 }
 
 function latest(times: readonly (string | undefined)[]): string | undefined {

@@ -9,6 +9,7 @@ import type { AuditEventInput, WatchIdentity, WatchRecord } from '../ports/audit
 import type { DirectoryUser } from '../ports/directory';
 import { telemetryOf, type ServiceDependencies, type TenantServices } from './serviceDependencies';
 import { groupBy } from '../groupBy';
+import { sessionsSystem } from '../engine/bcActions';
 
 /**
  * A watch whose last good pass is older than this when its window closes may have missed reconnects: it is
@@ -233,7 +234,7 @@ async function sweepEnvironment(
                     events.push({
                         type: 'reconnect-cancelled',
                         user: watch.objectId,
-                        system: `bc.${env.name}.sessions`,
+                        system: sessionsSystem(env.name),
                         status: result,
                         data: {
                             environment: env.name,
@@ -296,7 +297,7 @@ async function identitiesIn(
             {
                 type: 'watch-identity-resolved',
                 user: watch.objectId,
-                system: `bc.${env.name}.sessions`,
+                system: sessionsSystem(env.name),
                 detail: identity.why,
             },
         ]);
