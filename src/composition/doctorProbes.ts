@@ -4,8 +4,7 @@ import { createCredential, scopeFor } from '../clients/identity/createCredential
 import { tokenGrant } from '../clients/identity/tokenGrant';
 import type { AppConfig } from '../config';
 import type { DoctorProbes } from '../core/doctor/probes';
-import { buildProtectedSet } from '../core/guard/buildProtectedSet';
-import { auditStoreFor, guardConfiguration, requestQueueFor } from './serviceDependencies';
+import { auditStoreFor, protectedSetBuilder, requestQueueFor } from './serviceDependencies';
 import { tenantServicesFactory } from './tenantServices';
 
 /** How long the checks of one tenant may take: retries stop here, and a check still waiting fails. */
@@ -19,7 +18,6 @@ const PROBE_REQUEST_ID = 'doctor-probe';
  */
 export function createDoctorProbes(config: AppConfig): DoctorProbes {
     const tenantServices = tenantServicesFactory(config);
-    const guard = guardConfiguration(config);
     const authority = config.identity.authorityHost.replace(/\/+$/, '');
     return {
         tenantIds: config.allowedTenantIds,
@@ -34,13 +32,7 @@ export function createDoctorProbes(config: AppConfig): DoctorProbes {
                 ),
             ),
         tenantServices,
-        protectedSet: (tenantId) =>
-            buildProtectedSet(
-                tenantServices(tenantId, Date.now() + DOCTOR_DEADLINE_IN_MS).directory,
-                guard,
-                tenantId,
-                Date.now(),
-            ),
+        protectedSet: protectedSetBuilder(config, tenantServices, DOCTOR_DEADLINE_IN_MS),
         checkTables: async () => {
             await (await auditStoreFor(config)).getRequest(PROBE_REQUEST_ID);
         },

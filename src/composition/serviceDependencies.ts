@@ -6,11 +6,12 @@ import { appConfig, type AppConfig } from '../config';
 import { buildProtectedSet } from '../core/guard/buildProtectedSet';
 import type { GuardConfiguration } from '../core/guard/protectedEntries';
 import { ProtectedSetCache } from '../core/guard/protectedSetCache';
+import type { ProtectedSet } from '../core/guard/protectedSet';
 import { ThrottleNoticeBoard } from '../core/ports/throttling';
 import { DEFAULT_RETRY } from '../core/retryPolicy';
 import type { AuditStore } from '../core/ports/auditStore';
 import type { RequestQueue } from '../core/ports/requestQueue';
-import type { ServiceDependencies, ServiceSettings } from '../core/service/serviceDependencies';
+import type { ServiceDependencies, ServiceSettings, TenantServices } from '../core/service/serviceDependencies';
 import { REQUEST_LEASE_IN_MS } from './leases';
 import { processTelemetry } from './telemetry';
 import { tenantServicesFactory } from './tenantServices';
@@ -104,6 +105,17 @@ export function requestQueueFor(config: AppConfig): Promise<RequestQueue> {
     );
 }
 
+/** Builds a tenant's protected set through its directory, each build bounded by `deadlineInMs`. */
+export function protectedSetBuilder(
+    config: AppConfig,
+    tenantServices: (tenantId: string, deadlineAt: number) => Pick<TenantServices, 'directory'>,
+    deadlineInMs: number,
+): (tenantId: string) => Promise<ProtectedSet> {
+    const guard = guardConfiguration(config);
+    return (tenantId) =>
+        buildProtectedSet(tenantServices(tenantId, Date.now() + deadlineInMs).directory, guard, tenantId, Date.now());
+}
+
 /** Wires the real adapters for a configuration. Tests and the CLI call it with their own configuration. */
 export async function createServiceDependencies(
     config: AppConfig,
@@ -117,7 +129,6 @@ export async function createServiceDependencies(
     ]);
     const throttling = overrides.throttling ?? new ThrottleNoticeBoard();
     const tenantServices = overrides.tenantServices ?? tenantServicesFactory(config, { throttling, telemetry });
-    const guard = guardConfiguration(config);
     return {
         audit,
         queue,
@@ -133,14 +144,7 @@ export async function createServiceDependencies(
         throttling,
         protectedSets:
             overrides.protectedSets ??
-            new ProtectedSetCache((tenantId) =>
-                buildProtectedSet(
-                    tenantServices(tenantId, Date.now() + GUARD_BUILD_DEADLINE_IN_MS).directory,
-                    guard,
-                    tenantId,
-                    Date.now(),
-                ),
-            ),
+            new ProtectedSetCache(protectedSetBuilder(config, tenantServices, GUARD_BUILD_DEADLINE_IN_MS)),
         settings: overrides.settings ?? serviceSettings(config),
         ...(overrides.now && { now: overrides.now }),
         telemetry,
