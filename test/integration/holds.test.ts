@@ -100,8 +100,9 @@ describe('timed holds', () => {
             `releasing entra-block of ${alice.userPrincipalName} failed: TypeError; will retry`,
         ]);
         expect(harness.simulator.state.users.get(hank.id)?.accountEnabled).toBe(true);
-        // Alice's hold is still there for the next pass.
-        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ failures: [] });
+        // Nothing was changed for alice before her trail failed: the next pass releases her hold as its own.
+        expect(harness.simulator.state.users.get(alice.id)?.accountEnabled).toBe(false);
+        expect(await runSweep('sweep-test', deps, 60_000)).toMatchObject({ holdsReleased: 1, failures: [] });
         expect(harness.simulator.state.users.get(alice.id)?.accountEnabled).toBe(true);
     });
 

@@ -59,8 +59,10 @@ export async function settleHold(
     deps: ServiceDependencies,
     endedEarlyBy?: Caller,
 ): Promise<ReleaseVerdict> {
-    const verdict = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
+    // The trail first: storage that cannot be read stops the release before anything is changed, so a later pass
+    // does not find the account enabled by this service and call it someone else's change.
     const trail = await deps.audit.openTrail(hold.requestId);
+    const verdict = await releaseHold(hold, now, deps.tenantServices(hold.tenantId, deadlineAt), deps);
     await trail.append([
         {
             type: verdict.released ? 'hold-released' : 'hold-left-as-is',
