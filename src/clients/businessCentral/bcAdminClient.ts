@@ -74,7 +74,7 @@ export class BcAdminClient implements BcAdmin {
                 this.limit(environment),
             );
         const key = `${environment.applicationFamily}/${environment.name}`.toLowerCase();
-        return options.shared ? joinInFlight(this.options.sessionListings, key, list) : list();
+        return options.shared ? joinInFlight(this.options.sessionListings, key, this.http.deadlineAt, list) : list();
     }
 
     /** 2xx = cancelled; 404 = already gone (the DELETE status is undocumented, platform-facts §2). */

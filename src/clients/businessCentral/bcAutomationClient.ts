@@ -52,7 +52,9 @@ export class BcAutomationClient implements BcAutomation {
                 },
             );
         };
-        return options.shared ? joinInFlight(this.options.userListings, environment.toLowerCase(), list) : list();
+        return options.shared
+            ? joinInFlight(this.options.userListings, environment.toLowerCase(), this.http.deadlineAt, list)
+            : list();
     }
 
     async getUser(environment: string, userSecurityId: string): Promise<BcUser | undefined> {

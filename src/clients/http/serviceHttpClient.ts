@@ -55,6 +55,11 @@ export class ServiceHttpClient {
         return this.options.service;
     }
 
+    /** Epoch ms after which no retry starts (never, without a deadline). */
+    get deadlineAt(): number {
+        return this.options.deadlineAt ?? Number.POSITIVE_INFINITY;
+    }
+
     async send(method: string, url: string, options: SendOptions = {}): Promise<ServiceResponse> {
         for (let attempt = 1; ; attempt++) {
             const outcome = await this.attempt(method, url, options);
