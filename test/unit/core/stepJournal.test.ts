@@ -28,18 +28,18 @@ const verified = (count: number): StepOutcome[] =>
         outcome: { system: 'bc.PRODUCTION.sessions', status: 'succeeded', at: '2026-11-27T12:00:00.000Z' },
     }));
 
+const aliceRevoked = (status: 'succeeded' | 'failed'): StepOutcome => ({
+    step: stepKey('entra.revoke', 'alice'),
+    user: 'alice',
+    outcome: { system: 'entra.revoke', status, at: '2026-11-27T12:00:00.000Z' },
+});
+
 describe('the step journal', () => {
     it('writes outcomes handed over together as a few events, and the next attempt reads every one of them', async () => {
         const trail = memoryTrail();
         const journal = new TrailJournal(trail);
         await journal.recordOutcomes(verified(120));
-        await journal.recordOutcomes([
-            {
-                step: stepKey('entra.revoke', 'alice'),
-                user: 'alice',
-                outcome: { system: 'entra.revoke', status: 'succeeded', at: '2026-11-27T12:00:00.000Z' },
-            },
-        ]);
+        await journal.recordOutcomes([aliceRevoked('succeeded')]);
         await journal.flush();
         expect(trail.events().map((event) => event.type)).toEqual([
             'step-outcomes',
@@ -70,13 +70,7 @@ describe('a resumed attempt', () => {
         const trail = memoryTrail();
         const first = new TrailJournal(trail);
         await first.recordOutcomes(verified(3));
-        await first.recordOutcomes([
-            {
-                step: stepKey('entra.revoke', 'alice'),
-                user: 'alice',
-                outcome: { system: 'entra.revoke', status: 'failed', at: '2026-11-27T12:00:00.000Z' },
-            },
-        ]);
+        await first.recordOutcomes([aliceRevoked('failed')]);
         await first.flush();
         const counted: string[] = [];
         new TrailJournal(trail, (outcomes) => counted.push(...outcomes.map(({ outcome }) => outcome.system)));
