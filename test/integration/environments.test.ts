@@ -4,17 +4,12 @@ import { getSignOutStatus } from '../../src/functions/getSignOutStatus';
 import { listEnvironments } from '../../src/functions/listEnvironments';
 import { runQueuedSignOut } from '../../src/functions/runQueuedSignOut';
 import { FIXTURE } from '../simulator';
-import { startAppHarness, type AppHarness } from '../support/appHarness';
+import { harnessForFile } from '../support/appHarness';
 import { httpRequest, invocationContext, plain, pumpQueue, type CapturedLog } from '../support/hostEmulation';
 
 const BASE = 'https://bc-signout.example/api';
-let harness: AppHarness;
+const harness = harnessForFile();
 const logs: CapturedLog[] = [];
-
-beforeAll(async () => {
-    harness = await startAppHarness();
-});
-afterAll(async () => harness.close());
 
 const context = (name: string) => invocationContext(name, {}, logs);
 const accept = async (body: Record<string, unknown>) =>
@@ -42,7 +37,7 @@ describe('GET /api/environments', () => {
             ],
         });
         expect(
-            harness.simulator.callsTo('bc-admin', 'GET', /\/applications\/BusinessCentral\/environments$/),
+            harness().simulator.callsTo('bc-admin', 'GET', /\/applications\/BusinessCentral\/environments$/),
         ).not.toEqual([]);
     });
 
@@ -65,14 +60,16 @@ describe('a request that chooses environments by type', () => {
         const accepted = await accept({ reason: 'by type', environmentTypes: ['Sandbox'] });
         expect(accepted.status).toBe(202);
         const { requestId } = accepted.body as { requestId: string };
-        await pumpQueue(harness.connectionString, harness.queueName, runQueuedSignOut, { logs });
+        await pumpQueue(harness().connectionString, harness().queueName, runQueuedSignOut, { logs });
 
         const sessionsOf = (env: string) =>
-            harness.simulator.state.environment(env).sessions.filter((session) => session.userId === 'ALICE');
+            harness()
+                .simulator.state.environment(env)
+                .sessions.filter((session) => session.userId === 'ALICE');
         expect(sessionsOf('PRODUCTION')).toHaveLength(2);
         expect(sessionsOf('SANDBOX')).toEqual([]);
         expect(sessionsOf('UAT')).toEqual([]);
-        expect(harness.simulator.callsTo('bc-admin', 'DELETE', /\/environments\/PRODUCTION\//)).toEqual([]);
+        expect(harness().simulator.callsTo('bc-admin', 'DELETE', /\/environments\/PRODUCTION\//)).toEqual([]);
 
         const request = httpRequest('GET', `${BASE}/signouts/${requestId}`);
         request.params.requestId = requestId;
@@ -98,7 +95,9 @@ describe('a request that chooses environments by type', () => {
         expect((refused.body as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual(
             ['environmentTypes'],
         );
-        expect(await pumpQueue(harness.connectionString, harness.queueName, runQueuedSignOut, { logs })).toMatchObject({
+        expect(
+            await pumpQueue(harness().connectionString, harness().queueName, runQueuedSignOut, { logs }),
+        ).toMatchObject({
             handled: 0,
         });
     });

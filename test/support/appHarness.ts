@@ -45,3 +45,18 @@ export async function startAppHarness(
         close: () => simulator.close(),
     };
 }
+
+/** The harness of a test file: started before its tests, closed after them, answered by the function returned. */
+export function harnessForFile(
+    options: { simulator?: SimulatorOptions; settings?: Record<string, string> } = {},
+): () => AppHarness {
+    let harness: AppHarness | undefined;
+    beforeAll(async () => {
+        harness = await startAppHarness(options);
+    });
+    afterAll(async () => harness?.close());
+    return () => {
+        if (!harness) throw new Error('the harness starts in beforeAll: use it inside a test');
+        return harness;
+    };
+}
