@@ -34,13 +34,19 @@ const aliceRevoked = (status: 'succeeded' | 'failed'): StepOutcome => ({
     outcome: { system: 'entra.revoke', status, at: '2026-11-27T12:00:00.000Z' },
 });
 
+/** The trail a first attempt leaves: `sessions` users' sessions verified, then alice's revocation. */
+async function firstAttempt(sessions: number, alice: 'succeeded' | 'failed'): Promise<AuditTrail> {
+    const trail = memoryTrail();
+    const journal = new TrailJournal(trail);
+    await journal.recordOutcomes(verified(sessions));
+    await journal.recordOutcomes([aliceRevoked(alice)]);
+    await journal.flush();
+    return trail;
+}
+
 describe('the step journal', () => {
     it('writes outcomes handed over together as a few events, and the next attempt reads every one of them', async () => {
-        const trail = memoryTrail();
-        const journal = new TrailJournal(trail);
-        await journal.recordOutcomes(verified(120));
-        await journal.recordOutcomes([aliceRevoked('succeeded')]);
-        await journal.flush();
+        const trail = await firstAttempt(120, 'succeeded');
         expect(trail.events().map((event) => event.type)).toEqual([
             'step-outcomes',
             'step-outcomes',
@@ -67,11 +73,7 @@ describe('the step journal', () => {
 
 describe('a resumed attempt', () => {
     it('reports the steps done before as progress, once, and not the failed ones it will try again', async () => {
-        const trail = memoryTrail();
-        const first = new TrailJournal(trail);
-        await first.recordOutcomes(verified(3));
-        await first.recordOutcomes([aliceRevoked('failed')]);
-        await first.flush();
+        const trail = await firstAttempt(3, 'failed');
         const counted: string[] = [];
         new TrailJournal(trail, (outcomes) => counted.push(...outcomes.map(({ outcome }) => outcome.system)));
         expect(counted).toEqual(['bc.PRODUCTION.sessions', 'bc.PRODUCTION.sessions', 'bc.PRODUCTION.sessions']);
