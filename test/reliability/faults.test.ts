@@ -31,7 +31,7 @@ import { waitUntil } from './support/waitUntil';
  * left unfinished after the host's deliveries, and no change is made twice.
  */
 const USERS_PER_CASE = 4;
-const CASES = 7;
+const CASES = 9;
 /** Requests of one user each, accepted together and run four at a time under random faults. */
 const BURST_REQUESTS = 40;
 const ENVIRONMENTS = ['PRODUCTION', 'SANDBOX', 'UAT'];
@@ -253,6 +253,32 @@ describe('remote faults', () => {
         expectFinalTruthfulAndOnce(run, 6);
         expect(run.record.state).toBe('completed');
         expect(sessionsOfCase(6)).toBe(0);
+    });
+
+    it('retries listings cut short mid-body instead of reading them as fewer sessions or users', async () => {
+        const run = await runCase(7, [
+            { service: 'bc-admin', method: 'GET', path: /\/sessions$/, kind: 'truncate', times: 2 },
+            { service: 'bc-automation', path: /\/users$/, kind: 'truncate', times: 1 },
+        ]);
+        expectFinalTruthfulAndOnce(run, 7);
+        expect(run.record.state).toBe('completed');
+        expect(run.calls.filter((c) => c.faults?.includes('truncate'))).toHaveLength(3);
+        expect(sessionsOfCase(7)).toBe(0);
+    });
+
+    it('fails an environment whose listing is always cut short, never reporting it without sessions', async () => {
+        const run = await runCase(8, [
+            { service: 'bc-admin', method: 'GET', path: /\/environments\/SANDBOX\/sessions$/, kind: 'truncate' },
+        ]);
+        expectFinalTruthfulAndOnce(run, 8);
+        expect(run.record.state).toBe('partial');
+        for (const user of run.record.result?.users ?? []) {
+            const step = (system: string) => user.systems.find((s) => s.system === system);
+            expect(step('bc.SANDBOX.sessions')).toMatchObject({ status: 'failed', code: 'connection-failed' });
+            expect(step('bc.PRODUCTION.sessions')?.status).toBe('succeeded');
+        }
+        expect(run.record.result?.environments.find((env) => env.name === 'SANDBOX')?.status).toBe('failed');
+        for (const n of usersOf(8)) expect(sessionsLeft(harness.simulator, 'SANDBOX', bulkUserName(n))).toBe(2);
     });
 
     it('keeps 40 concurrent requests truthful under random faults at every service', async () => {

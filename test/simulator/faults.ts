@@ -1,7 +1,7 @@
 import type { ServiceName } from './callLog';
 import { seededRandom } from './random';
 
-export type FaultKind = 'latency' | 'status' | 'throttle' | 'drop';
+export type FaultKind = 'latency' | 'status' | 'throttle' | 'drop' | 'truncate';
 
 export interface FaultRule {
     service?: ServiceName;
@@ -33,7 +33,9 @@ export interface FaultTarget {
 export type FaultAction =
     | { kind: 'status'; status: number; retryAfterSeconds?: number }
     | { kind: 'throttle'; retryAfterSeconds: number }
-    | { kind: 'drop' };
+    | { kind: 'drop' }
+    /** The real answer, cut in half: its connection closes mid-body. */
+    | { kind: 'truncate' };
 
 /** What to do to one call: wait `latencyMs`, then take `action` instead of answering normally. */
 export interface FaultDecision {
@@ -107,6 +109,8 @@ function actionOf(rule: FaultRule): FaultAction {
             return { kind: 'status', status: rule.status as number, retryAfterSeconds: rule.retryAfterSeconds };
         case 'throttle':
             return { kind: 'throttle', retryAfterSeconds: rule.retryAfterSeconds ?? 1 };
+        case 'truncate':
+            return { kind: 'truncate' };
         default:
             return { kind: 'drop' };
     }

@@ -21,6 +21,8 @@ export interface SimResponse {
     body?: unknown;
     /** For the call log: the resource a token was issued for. */
     resource?: string;
+    /** A `truncate` fault: the headers promise the whole body, half of it is sent, then the connection closes. */
+    truncated?: boolean;
 }
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {

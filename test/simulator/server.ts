@@ -200,6 +200,12 @@ export class SimulatorServer {
             case 'throttle':
                 outcome = faultResponse(service, 429, decision.action.retryAfterSeconds);
                 break;
+            case 'truncate': {
+                // A `$batch` answer is one body: cutting an item's answer cuts the batch's connection.
+                const answer = await handler(req);
+                outcome = meta.viaBatch || answer === 'drop' ? 'drop' : { ...answer, truncated: true };
+                break;
+            }
             default:
                 outcome = await handler(req);
         }
@@ -323,10 +329,15 @@ function send(res: ServerResponse, service: ServiceName, response: SimResponse):
         res.writeHead(response.status, headers).end();
         return;
     }
-    const payload = JSON.stringify(response.body);
+    const payload = Buffer.from(JSON.stringify(response.body), 'utf8');
     headers['Content-Type'] ??= CONTENT_TYPES[service];
-    headers['Content-Length'] = String(Buffer.byteLength(payload));
-    res.writeHead(response.status, headers).end(payload);
+    headers['Content-Length'] = String(payload.length);
+    if (!response.truncated) {
+        res.writeHead(response.status, headers).end(payload);
+        return;
+    }
+    res.writeHead(response.status, headers);
+    res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => res.destroy());
 }
 
 async function readBody(incoming: IncomingMessage): Promise<string | undefined> {

@@ -4,9 +4,9 @@ import { collectionItems, nextLinkOf } from './fields';
 
 /**
  * Every item of a collection, following `@odata.nextLink` (none is documented, so it is followed only when present),
- * and only on the configured endpoint: a link elsewhere would carry our token away. Each page's items are read into
- * `toItem`'s shape at once (undefined: left out), so a listing of tens of thousands of sessions is held as parsed
- * JSON one page at a time.
+ * and only on the configured endpoint: a link elsewhere would carry our token away. Each item is read into `toItem`'s
+ * shape as its bytes arrive (undefined: left out), so a listing of tens of thousands of sessions is never held whole
+ * as text or parsed JSON; an answer that is not a collection is read whole, as one item.
  */
 export async function listAllPages<T>(
     http: ServiceHttpClient,
@@ -19,7 +19,9 @@ export async function listAllPages<T>(
     const origin = new URL(endpoint).origin;
     let next: string | undefined = url;
     while (next) {
-        const response = await http.sendOk('GET', next, options);
+        const response = await http.sendOk('GET', next, { ...options, toItem });
+        for (const item of response.items ?? []) items.push(item);
+        // What was not streamed: a bare object, or a collection under a key the reader does not know.
         for (const raw of collectionItems(response.body)) {
             const item = toItem(raw);
             if (item !== undefined) items.push(item);

@@ -5,6 +5,7 @@ import { ServiceError, TransientServiceError, type ServiceName } from '../../cor
 import { NO_TELEMETRY, type Telemetry } from '../../core/ports/telemetry';
 import { decideRetry, isRetryableStatus, parseRetryAfter, type RetryOptions } from '../../core/retryPolicy';
 import { acquireToken } from '../identity/acquireToken';
+import { CollectionReader, MalformedBodyError } from './collectionReader';
 import { sleep as realSleep, type Sleep } from './sleep';
 import { isThrottling } from './throttling';
 
@@ -25,17 +26,25 @@ export interface ServiceHttpClientOptions {
     telemetry?: Telemetry;
 }
 
-export interface ServiceResponse {
+export interface ServiceResponse<T = unknown> {
     status: number;
     headers: Headers;
+    /** The parsed answer; with `SendOptions.toItem`, without its items (`value: []`). */
     body: unknown;
+    /** With `SendOptions.toItem`, for a 2xx answer: the items of its `value` array, read. */
+    items?: T[];
 }
 
-export interface SendOptions {
+export interface SendOptions<T = unknown> {
     body?: unknown;
     headers?: Record<string, string>;
     /** The service's concurrency limit this call counts against; it learns from the call's 429s and successes. */
     limiter?: AdaptiveLimiter;
+    /**
+     * For a collection: each item of a 2xx answer's `value` array is read into the caller's shape as it arrives
+     * (undefined: left out), so a large listing is never held whole.
+     */
+    toItem?: (item: unknown) => T | undefined;
 }
 
 /**
@@ -60,7 +69,7 @@ export class ServiceHttpClient {
         return this.options.deadlineAt ?? Number.POSITIVE_INFINITY;
     }
 
-    async send(method: string, url: string, options: SendOptions = {}): Promise<ServiceResponse> {
+    async send<T = unknown>(method: string, url: string, options: SendOptions<T> = {}): Promise<ServiceResponse<T>> {
         for (let attempt = 1; ; attempt++) {
             const outcome = await this.attempt(method, url, options);
             if (!(outcome instanceof TransientServiceError)) return outcome;
@@ -75,7 +84,7 @@ export class ServiceHttpClient {
     }
 
     /** Like `send`, but a status outside 2xx becomes a `ServiceError` carrying the service's code. */
-    async sendOk(method: string, url: string, options: SendOptions = {}): Promise<ServiceResponse> {
+    async sendOk<T = unknown>(method: string, url: string, options: SendOptions<T> = {}): Promise<ServiceResponse<T>> {
         const response = await this.send(method, url, options);
         if (response.status >= 200 && response.status < 300) return response;
         throw this.errorOf(response);
@@ -92,11 +101,11 @@ export class ServiceHttpClient {
     }
 
     /** One call: a dependency of its own, after the token (whose request the HTTP instrumentation records). */
-    private async attempt(
+    private async attempt<T>(
         method: string,
         url: string,
-        options: SendOptions,
-    ): Promise<ServiceResponse | TransientServiceError> {
+        options: SendOptions<T>,
+    ): Promise<ServiceResponse<T> | TransientServiceError> {
         const token = await acquireToken(this.options.credential, this.options.scope);
         return this.telemetry.dependency({ service: this.options.service, method, url }, async (span) => {
             const outcome = await this.call(method, url, options, token);
@@ -105,57 +114,101 @@ export class ServiceHttpClient {
         });
     }
 
-    private async call(
+    private async call<T>(
         method: string,
         url: string,
-        options: SendOptions,
+        options: SendOptions<T>,
         token: string,
-    ): Promise<ServiceResponse | TransientServiceError> {
+    ): Promise<ServiceResponse<T> | TransientServiceError> {
         const headers: Record<string, string> = {
             accept: 'application/json',
             authorization: `Bearer ${token}`,
             ...options.headers,
         };
         if (options.body !== undefined) headers['content-type'] = 'application/json';
+        // Cleared as soon as the answer is read: an `AbortSignal.timeout` would keep each call's signal, listeners
+        // and timer alive for the whole time-out, thousands of them in a bulk run.
+        const abort = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
         const call = async () => {
-            // The time-out starts when the call leaves, not while it waits for its turn.
+            // The time-out starts when the call leaves, not while it waits for its turn; it covers reading the body.
+            timer = setTimeout(
+                () => abort.abort(new DOMException('The call timed out', 'TimeoutError')),
+                callTimeoutInMs(this.options.timeoutInMs, this.options.deadlineAt),
+            );
             const answer = await fetch(url, {
                 method,
                 headers,
                 ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
-                signal: AbortSignal.timeout(callTimeoutInMs(this.options.timeoutInMs, this.options.deadlineAt)),
+                signal: abort.signal,
             });
             if (answer.status === 429) options.limiter?.throttled();
             else if (answer.ok) options.limiter?.succeeded();
             return answer;
         };
-        let response: Response;
         try {
-            response = await (options.limiter ? options.limiter.run(call) : call());
-        } catch (error) {
-            const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-            const code = timedOut ? 'timeout' : 'connection-failed';
-            return new TransientServiceError(
-                this.options.service,
-                undefined,
-                code,
-                `${this.options.service} call failed: ${code}`,
-                undefined,
-            );
+            let response: Response;
+            try {
+                response = await (options.limiter ? options.limiter.run(call) : call());
+            } catch (error) {
+                return this.failedCall(callFailureCode(error));
+            }
+            if (options.toItem && response.ok) return await this.readCollection(response, options.toItem);
+            const body = await readBody(response);
+            if (isRetryableStatus(response.status)) {
+                const code = this.options.errorCodeOf(body) ?? `http-${response.status}`;
+                return new TransientServiceError(
+                    this.options.service,
+                    response.status,
+                    code,
+                    `${this.options.service} answered ${response.status} ${code}`,
+                    parseRetryAfter(response.headers.get('retry-after')),
+                );
+            }
+            return { status: response.status, headers: response.headers, body };
+        } finally {
+            clearTimeout(timer);
         }
-        const body = await readBody(response);
-        if (isRetryableStatus(response.status)) {
-            const code = this.options.errorCodeOf(body) ?? `http-${response.status}`;
-            return new TransientServiceError(
-                this.options.service,
-                response.status,
-                code,
-                `${this.options.service} answered ${response.status} ${code}`,
-                parseRetryAfter(response.headers.get('retry-after')),
-            );
-        }
-        return { status: response.status, headers: response.headers, body };
     }
+
+    /**
+     * A collection read item by item as it arrives (collectionReader.ts). An answer cut short or not JSON is a failed
+     * call, retried like one: it is never taken for a collection with fewer items.
+     */
+    private async readCollection<T>(
+        response: Response,
+        toItem: (item: unknown) => T | undefined,
+    ): Promise<ServiceResponse<T> | TransientServiceError> {
+        const items: T[] = [];
+        const reader = new CollectionReader((raw) => {
+            const item = toItem(raw);
+            if (item !== undefined) items.push(item);
+        });
+        let body: unknown;
+        try {
+            if (response.body) for await (const chunk of response.body) reader.push(chunk);
+            body = reader.end();
+        } catch (error) {
+            return this.failedCall(error instanceof MalformedBodyError ? 'malformed-body' : callFailureCode(error));
+        }
+        return { status: response.status, headers: response.headers, body, items };
+    }
+
+    private failedCall(code: string): TransientServiceError {
+        return new TransientServiceError(
+            this.options.service,
+            undefined,
+            code,
+            `${this.options.service} call failed: ${code}`,
+            undefined,
+        );
+    }
+}
+
+/** Why a call got no answer: its time-out, or the connection. */
+function callFailureCode(error: unknown): string {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return timedOut ? 'timeout' : 'connection-failed';
 }
 
 async function readBody(response: Response): Promise<unknown> {
