@@ -144,14 +144,12 @@ function toUser(item: unknown): BcUser | undefined {
     const userSecurityId = stringField(item, 'userSecurityId');
     const userName = stringField(item, 'userName');
     if (!userSecurityId || !userName) return undefined;
-    const displayName = stringField(item, 'displayName');
     const contactEmail = stringField(item, 'contactEmail');
     const etag = stringField(item, '@odata.etag');
     return {
         userSecurityId,
         userName,
         state: stringField(item, 'state') ?? 'Enabled',
-        ...(displayName && { displayName }),
         ...(contactEmail && { contactEmail }),
         ...(etag && { etag }),
     };

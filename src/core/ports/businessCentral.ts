@@ -43,7 +43,6 @@ export type BcUserState = 'Enabled' | 'Disabled';
 export interface BcUser {
     userSecurityId: string;
     userName: string;
-    displayName?: string;
     state: BcUserState | string;
     contactEmail?: string;
     etag?: string;
