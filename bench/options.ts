@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 export interface BenchOptions {
     /** Fixed latency the simulator adds to every call. */
     latencyInMs: number;
@@ -9,7 +11,7 @@ export interface BenchOptions {
     queueUsers: number;
     /** Worker processes that take the queue's messages. */
     workers: number;
-    /** `--max-old-space-size` of each worker, in MiB; 0: what V8 chooses for this machine. */
+    /** `--max-old-space-size` of each worker, in MiB: by default the deployed one; 0: what V8 chooses here. */
     workerHeapMib: number;
     /** Users the baseline really runs; the rest is extrapolated. */
     baselineUsers: number;
@@ -19,12 +21,26 @@ export interface BenchOptions {
 
 const USAGE =
     'usage: npm run bench -- [--latency-ms 50] [--users 1000] [--large-users 5000] [--queue-users 10000] ' +
-    '[--workers 2] [--worker-heap-mib 0] [--baseline-users 50] [--skip-build]   (0 users skips a scenario)';
+    '[--workers 2] [--worker-heap-mib <deployed>] [--baseline-users 50] [--skip-build]   (0 users skips a scenario)';
 
 function wholeNumber(name: string, text: string | undefined, min: number): number {
     const value = Number(text);
     if (!Number.isInteger(value) || value < min) throw new Error(`${name} needs a whole number >= ${min}\n${USAGE}`);
     return value;
+}
+
+/** The workers run as the app is deployed: with the heap ceiling infra/main.bicep gives the Node.js worker. */
+export function deployedWorkerHeapMib(): number {
+    const bicep = readFileSync(path.join(__dirname, '..', 'infra', 'main.bicep'), 'utf8');
+    const found = /^param workerHeapMib int = (\d+)\s*$/m.exec(bicep);
+    if (!found) throw new Error('infra/main.bicep has no "param workerHeapMib int = <MiB>"');
+    return Number(found[1]);
+}
+
+/** How a worker's heap was bounded, for the report. */
+export function heapSetting(heapMib: number | undefined): string {
+    if (!heapMib) return "V8's choice for this machine";
+    return `--max-old-space-size=${heapMib}${heapMib === deployedWorkerHeapMib() ? ', as deployed' : ''}`;
 }
 
 export function parseOptions(args: readonly string[]): BenchOptions {
@@ -34,7 +50,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
         largeUsers: 5000,
         queueUsers: 10_000,
         workers: 2,
-        workerHeapMib: 0,
+        workerHeapMib: deployedWorkerHeapMib(),
         baselineUsers: 50,
         skipBuild: false,
     };

@@ -4,6 +4,7 @@ import type { EndToEndResult } from './cliSignOut';
 import type { ColdCliResult } from './coldCli';
 import type { ColdStartResult } from './coldStart';
 import type { Floor } from './floor';
+import { heapSetting } from './options';
 import type { QueueResult } from './queueSignOut';
 import type { SingleUserResult } from './singleUser';
 import { round } from './stats';
@@ -71,7 +72,7 @@ export function printReport(results: BenchResults): void {
             ],
             ['longest invocation', seconds(run.longestInvocationInMs)],
             [
-                `peak memory per worker (heap: ${run.workerHeapMib ? `--max-old-space-size=${run.workerHeapMib}` : "V8's choice for this machine"})`,
+                `peak memory per worker (heap: ${heapSetting(run.workerHeapMib)})`,
                 run.workerPeakRssInBytes.map(mebibytes).join(', '),
             ],
             [

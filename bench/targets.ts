@@ -1,5 +1,6 @@
 import type { EndToEndResult } from './cliSignOut';
 import type { ColdCliResult } from './coldCli';
+import { heapSetting } from './options';
 import type { QueueResult } from './queueSignOut';
 
 export interface TargetCheck {
@@ -73,7 +74,7 @@ export function checkTargets(inputs: TargetInputs): TargetCheck[] {
             {
                 name: `${label}: peak memory of a worker`,
                 target: '≤ 300 MiB',
-                measured: `${(run.peakRssInBytes / 1024 / 1024).toFixed(0)} MiB`,
+                measured: `${(run.peakRssInBytes / 1024 / 1024).toFixed(0)} MiB (heap: ${heapSetting(run.workerHeapMib)})`,
                 pass: run.peakRssInBytes <= MAX_PEAK_RSS_IN_BYTES,
             },
             {

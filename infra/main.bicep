@@ -57,6 +57,14 @@ param maximumInstanceCount int = 40
 @description('Memory of one instance, in MB (the sizes Flex Consumption offers).')
 param instanceMemoryMB int = 2048
 
+// The queue worker's heap ceiling (`--max-old-space-size`), so its memory is bounded by what it needs rather than
+// by what V8 would take on the instance: a worker running two shards of a 10,000-user request against 20,000 sessions
+// per environment keeps about 100 MiB live and peaks near 260 MiB in all at 256 (docs/performance.md). Raise it for
+// tenants with many more sessions per environment.
+@minValue(128)
+@description('Heap ceiling of the Node.js worker, in MiB (NODE_OPTIONS --max-old-space-size).')
+param workerHeapMib int = 256
+
 @description('E-mail address that receives the alerts (dead-lettered, failed requests, lapsed watches, health). Empty = the alerts fire in Azure Monitor only.')
 param alertEmailAddress string = ''
 
@@ -156,6 +164,7 @@ module functionApp 'app/functionApp.bicep' = {
     nodeVersion: nodeVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    workerHeapMib: workerHeapMib
     queueName: queueName
     auditTablePrefix: auditTablePrefix
     sweepSchedule: sweepSchedule

@@ -14,6 +14,7 @@ param applicationInsightsConnectionString string
 param nodeVersion string
 param maximumInstanceCount int
 param instanceMemoryMB int
+param workerHeapMib int
 param queueName string
 param auditTablePrefix string
 param sweepSchedule string
@@ -46,6 +47,8 @@ var appSettings = {
   ALLOWED_CALLER_IDS: allowedCallerIds
   // App Service authentication (app/authentication.bicep) is on: a function key alone is never enough.
   AUTH_REQUIRED: 'true'
+  // Read by Node.js itself when the host starts the worker: its heap ceiling (main.bicep, workerHeapMib).
+  NODE_OPTIONS: '--max-old-space-size=${workerHeapMib}'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

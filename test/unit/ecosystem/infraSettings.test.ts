@@ -10,11 +10,13 @@ const infraDir = path.join(repoRoot, 'infra');
 const read = (relative: string) => fs.readFileSync(path.join(repoRoot, relative), 'utf8');
 
 /**
- * Settings Bicep may set although no code in src reads them, each with who reads it. None today: the Application
- * Insights settings the host reads, the app reads too (src/settings.ts). Anything else Bicep sets must be in
- * SETTINGS, so a setting nobody reads cannot linger.
+ * Settings Bicep may set although no code in src reads them, each with who reads it (the Application Insights
+ * settings the host reads, the app reads too: src/settings.ts). Anything else Bicep sets must be in SETTINGS, so a
+ * setting nobody reads cannot linger.
  */
-const HOST_SETTINGS: Record<string, string> = {};
+const HOST_SETTINGS: Record<string, string> = {
+    NODE_OPTIONS: "Node.js, when the host starts the worker: the worker's heap ceiling (main.bicep, workerHeapMib)",
+};
 
 /** Settings a local (Core Tools) run needs besides SETTINGS: Flex Consumption sets the runtime in Azure instead. */
 const LOCAL_HOST_SETTINGS: Record<string, string> = {
