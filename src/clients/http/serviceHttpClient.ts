@@ -185,11 +185,21 @@ export class ServiceHttpClient {
             if (item !== undefined) items.push(item);
         });
         let body: unknown;
+        // Whether a failure comes from reading the answer (the connection's) or from mapping an item (a bug: thrown).
+        let mapping = false;
         try {
-            if (response.body) for await (const chunk of response.body) reader.push(chunk);
+            if (response.body)
+                for await (const chunk of response.body) {
+                    mapping = true;
+                    reader.push(chunk);
+                    mapping = false;
+                }
+            mapping = true;
             body = reader.end();
         } catch (error) {
-            return this.failedCall(error instanceof MalformedBodyError ? 'malformed-body' : callFailureCode(error));
+            if (error instanceof MalformedBodyError) return this.failedCall('malformed-body');
+            if (mapping) throw error;
+            return this.failedCall(callFailureCode(error));
         }
         return { status: response.status, headers: response.headers, body, items };
     }
