@@ -1,8 +1,10 @@
+import { getHeapStatistics } from 'node:v8';
 import { readServiceDate } from '../clients/http/serviceDate';
 import { acquireToken } from '../clients/identity/acquireToken';
 import { createCredential, scopeFor } from '../clients/identity/createCredential';
 import { tokenGrant } from '../clients/identity/tokenGrant';
 import type { AppConfig } from '../config';
+import { requestedHeapMib, type WorkerHeap } from '../core/doctor/heapCheck';
 import type { DoctorProbes } from '../core/doctor/probes';
 import { auditStoreFor, protectedSetBuilder, requestQueueFor } from './serviceDependencies';
 import { tenantServicesFactory } from './tenantServices';
@@ -16,7 +18,7 @@ const PROBE_REQUEST_ID = 'doctor-probe';
  * The doctor's probes, built afresh from the configuration on every run: new credentials (so a token shows what is
  * granted now, not what a cached one said an hour ago), new clients, the protected set built as the guard builds it.
  */
-export function createDoctorProbes(config: AppConfig): DoctorProbes {
+export function createDoctorProbes(config: AppConfig, options: { inWorker?: boolean } = {}): DoctorProbes {
     const tenantServices = tenantServicesFactory(config);
     const authority = config.identity.authorityHost.replace(/\/+$/, '');
     return {
@@ -47,7 +49,17 @@ export function createDoctorProbes(config: AppConfig): DoctorProbes {
                 source: `the token authority (${url.host})`,
             };
         },
+        ...(options.inWorker && { workerHeap: thisWorkersHeap() }),
         deadlineInMs: DOCTOR_DEADLINE_IN_MS,
         now: () => new Date(),
+    };
+}
+
+/** The heap ceiling this process was asked for (NODE_OPTIONS, as the deployment sets it) and the one V8 applies. */
+function thisWorkersHeap(): WorkerHeap {
+    const requestedMib = requestedHeapMib(process.env.NODE_OPTIONS);
+    return {
+        ...(requestedMib !== undefined && { requestedMib }),
+        limitInBytes: getHeapStatistics().heap_size_limit,
     };
 }

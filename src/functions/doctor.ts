@@ -17,7 +17,7 @@ export async function doctor(request: HttpRequest, _context: InvocationContext):
         import('../composition/doctorProbes'),
         import('../core/doctor/runDoctor'),
     ]);
-    const report = await runDoctor(createDoctorProbes(appConfig()));
+    const report = await runDoctor(createDoctorProbes(appConfig(), { inWorker: true }));
     return { status: report.ok ? 200 : 503, jsonBody: report };
 }
 

@@ -68,6 +68,8 @@ describe('bc-signout doctor', () => {
             ]),
         );
         expect(checkTitled(report, 'OLD-SANDBOX: the Automation API answers')).toMatchObject({ status: 'skip' });
+        // The CLI's own heap says nothing about the app's.
+        expect(titles).not.toContain("The worker's heap ceiling");
         const text = await doctorText();
         expect(text).toContain('  ✓ UAT: the Automation API answers: ');
         expect(text).toContain('  – OLD-SANDBOX: the Automation API answers: SoftDeleted');
@@ -148,6 +150,21 @@ describe('GET /api/doctor', () => {
         const healthy = await call();
         expect(healthy.status).toBe(200);
         expect(healthy.body).toMatchObject({ ok: true });
+
+        // Only the worker reports its heap; a ceiling that did not reach it is worth a look, never a failure.
+        const nodeOptions = process.env.NODE_OPTIONS;
+        process.env.NODE_OPTIONS = '--max-old-space-size=100';
+        try {
+            const asked = await call();
+            expect(asked.status).toBe(200);
+            expect(checkTitled(asked.body as DoctorReport, "The worker's heap ceiling")).toMatchObject({
+                status: 'warn',
+                detail: expect.stringContaining('asks for 100 MiB, yet V8 allows'),
+            });
+        } finally {
+            if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+            else process.env.NODE_OPTIONS = nodeOptions;
+        }
 
         harness.simulator.state.environment('UAT').automationAuthorized = false;
         const unhealthy = await call();

@@ -1,3 +1,4 @@
+import type { WorkerHeap } from './heapCheck';
 import type { ProtectedRoles } from '../guard/protectedEntries';
 import type { ProtectedSet } from '../guard/protectedSet';
 import type { TenantServices } from '../service/serviceDependencies';
@@ -36,6 +37,11 @@ export interface DoctorProbes {
     checkQueue(): Promise<void>;
     /** The time a service answer carries (`Date` header of the tenant's token authority). */
     serviceTime(tenantId: string): Promise<{ at: Date; source: string }>;
+    /**
+     * The heap of the process the doctor runs in, when it is the Functions worker (`GET /api/doctor`); absent for the
+     * CLI, whose own heap says nothing about the app's.
+     */
+    workerHeap?: WorkerHeap;
     /** How long the checks of one tenant may take. */
     deadlineInMs: number;
     now(): Date;

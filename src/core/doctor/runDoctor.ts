@@ -2,6 +2,7 @@ import { mapWithConcurrency } from '../concurrency';
 import { AuthenticationFailedError, ConfigurationError, ServiceError } from '../errors';
 import type { BcEnvironment } from '../ports/businessCentral';
 import type { TenantServices } from '../service/serviceDependencies';
+import { heapCheck } from './heapCheck';
 import { permissionNeeds, type PermissionNeed } from './permissions';
 import type { DoctorProbes, TokenGrant, TokenResource } from './probes';
 
@@ -44,6 +45,7 @@ export async function runDoctor(probes: DoctorProbes): Promise<DoctorReport> {
     const checks: DoctorCheck[] = [];
     for (const tenantId of probes.tenantIds) checks.push(...(await tenantChecks(tenantId, probes)));
     checks.push(...(await Promise.all([tablesCheck(probes), queueCheck(probes), clockCheckOf(probes)])));
+    if (probes.workerHeap) checks.push(heapCheck(probes.workerHeap));
     return { ok: checks.every((check) => check.status !== 'fail'), checkedAt: checkedAt.toISOString(), checks };
 }
 
