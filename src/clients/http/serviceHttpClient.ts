@@ -154,7 +154,14 @@ export class ServiceHttpClient {
                 return this.failedCall(callFailureCode(error));
             }
             if (options.toItem && response.ok) return await this.readCollection(response, options.toItem);
-            const body = await readBody(response);
+            let text: string;
+            try {
+                text = await response.text();
+            } catch (error) {
+                // Cut short: a failed call like one with no answer, never an answer without a body.
+                return this.failedCall(callFailureCode(error));
+            }
+            const body = parseBody(text);
             if (isRetryableStatus(response.status)) {
                 const code = this.options.errorCodeOf(body) ?? `http-${response.status}`;
                 return new TransientServiceError(
@@ -221,8 +228,8 @@ function callFailureCode(error: unknown): string {
     return timedOut ? 'timeout' : 'connection-failed';
 }
 
-async function readBody(response: Response): Promise<unknown> {
-    const text = await response.text().catch(() => '');
+/** JSON when it is JSON; an error page's text as it came. */
+function parseBody(text: string): unknown {
     if (!text) return undefined;
     try {
         return JSON.parse(text);

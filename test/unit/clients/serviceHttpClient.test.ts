@@ -82,3 +82,15 @@ describe('ServiceHttpClient reading a collection', () => {
         expect(calls).toBe(1);
     });
 });
+
+describe('ServiceHttpClient reading any other answer', () => {
+    it('retries an answer cut short, then fails the call, instead of answering it without a body', async () => {
+        const company = JSON.stringify({ id: 'c0ffee00-0000-4000-8000-000000000001', name: 'CRONUS' });
+        answer = (res) => {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(company.length) });
+            res.write(company.slice(0, 10), () => res.destroy());
+        };
+        await expect(client().sendOk('GET', url)).rejects.toMatchObject({ code: 'connection-failed' });
+        expect(calls).toBe(2);
+    });
+});
